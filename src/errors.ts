@@ -1,0 +1,107 @@
+/**
+ * Every error convmem throws. All extend {@link ConvmemError} and carry a stable `code`
+ * that callers can switch on; messages name the conversation, field or JSONPath at fault
+ * and never contain a secret.
+ *
+ * @example
+ * ```ts
+ * try { await memory.require("prefs"); }
+ * catch (err) { if (err instanceof FieldNotFoundError) await memory.set("prefs", {}); }
+ * ```
+ */
+
+/** Stable machine-readable error codes. */
+export type ErrorCode =
+  | "ERR_FIELD_NOT_FOUND"
+  | "ERR_LIST_INDEX"
+  | "ERR_WRONG_TYPE"
+  | "ERR_SERIALIZATION"
+  | "ERR_VALUE_TOO_LARGE"
+  | "ERR_VALIDATION"
+  | "ERR_STORE_UNAVAILABLE"
+  | "ERR_STORE"
+  | "ERR_CONFLICT";
+
+/** Base class of every convmem error. */
+export class ConvmemError extends Error {
+  /** Stable code, e.g. `ERR_WRONG_TYPE`. */
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** `require(field)` on a field that does not exist. */
+export class FieldNotFoundError extends ConvmemError {
+  constructor(message: string) {
+    super("ERR_FIELD_NOT_FOUND", message);
+  }
+}
+
+/** `pop` on an empty or missing list, or an index out of range. */
+export class ListIndexError extends ConvmemError {
+  constructor(message: string) {
+    super("ERR_LIST_INDEX", message);
+  }
+}
+
+/** A list operation on a non-list value, `incr` on a non-integer, `addMessage` on a non-list `messages`. */
+export class WrongTypeError extends ConvmemError {
+  constructor(message: string) {
+    super("ERR_WRONG_TYPE", message);
+  }
+}
+
+/** A value JSON cannot represent exactly; the message names its JSONPath (e.g. `$.prefs.since`). */
+export class SerializationError extends ConvmemError {
+  /** JSONPath of the offending value. */
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super("ERR_SERIALIZATION", message);
+    this.path = path;
+  }
+}
+
+/** An encoded value (or list element) larger than `maxValueBytes`. */
+export class ValueTooLargeError extends ConvmemError {
+  constructor(message: string) {
+    super("ERR_VALUE_TOO_LARGE", message);
+  }
+}
+
+/** Invalid argument: conversation id, field name, ttl, index, option. */
+export class ValidationError extends ConvmemError {
+  constructor(message: string) {
+    super("ERR_VALIDATION", message);
+  }
+}
+
+/** Redis unreachable or stalled; raised within `timeoutMs`, never a hang. */
+export class StoreUnavailableError extends ConvmemError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_STORE_UNAVAILABLE", message, options);
+  }
+}
+
+/** Redis answered with an error (NOPERM, OOM, …); the Redis error is kept as `cause`. */
+export class StoreError extends ConvmemError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_STORE", message, options);
+  }
+}
+
+/** `modify` gave up after its retries under contention. */
+export class ConflictError extends ConvmemError {
+  constructor(message: string) {
+    super("ERR_CONFLICT", message);
+  }
+}
+
+/** Removes `user:password@` credentials from any text before it reaches an error or a log. */
+export function redactSecrets(text: string): string {
+  return text.replace(/(\w+:\/\/)([^@/\s]*)@/g, (_m, scheme: string, cred: string) =>
+    cred.length > 0 ? `${scheme}***@` : `${scheme}@`,
+  );
+}

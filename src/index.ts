@@ -1,0 +1,54 @@
+/**
+ * convmem — conversation-scoped, Redis-backed shared memory for stateless AI agents.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryManager } from "convmem";
+ * const manager = createMemoryManager({ redis: "redis://localhost:6379" });
+ * const memory = manager.getMemory("conv_123");
+ * await memory.addMessage("user", "hi");
+ * ```
+ * @packageDocumentation
+ */
+export { type Codec, jsonCodec, MAX_DEPTH } from "./codec.js";
+export {
+  ConflictError,
+  ConvmemError,
+  type ErrorCode,
+  FieldNotFoundError,
+  ListIndexError,
+  SerializationError,
+  StoreError,
+  StoreUnavailableError,
+  ValidationError,
+  ValueTooLargeError,
+  WrongTypeError,
+} from "./errors.js";
+export {
+  createMemoryManager,
+  DEFAULT_MAX_VALUE_BYTES,
+  DEFAULT_TTL,
+  getMemoryManager,
+  MemoryManager,
+  type MemoryManagerOptions,
+} from "./manager.js";
+export {
+  ConversationMemory,
+  type ElementOf,
+  type FieldOf,
+  type Message,
+  type ModifyOptions,
+} from "./memory.js";
+export { InMemoryStore } from "./store/in-memory.js";
+export type { RedisClientLike, RedisInput } from "./store/redis/connection.js";
+export { RedisStore, type RedisStoreOptions } from "./store/redis/redis-store.js";
+export type {
+  AddMessageResult,
+  CasResult,
+  ConversationRef,
+  FieldTtl,
+  MemoryStore,
+  PreparedMessage,
+  StoredValue,
+  WritePolicy,
+} from "./store/store.js";

@@ -1,0 +1,148 @@
+/**
+ * `MemoryManager`: opens conversations' memory on one store and owns that store's lifecycle.
+ */
+import { type Codec, jsonCodec } from "./codec.js";
+import { ValidationError } from "./errors.js";
+import { checkKeyPrefix, conversationKeys, DEFAULT_KEY_PREFIX } from "./keys.js";
+import { ConversationMemory, type MemoryContext } from "./memory.js";
+import type { RedisInput } from "./store/redis/connection.js";
+import { RedisStore } from "./store/redis/redis-store.js";
+import type { MemoryStore } from "./store/store.js";
+import { checkConversationId, checkLimit, checkTtl } from "./validate.js";
+
+/** Default conversation TTL in seconds (one hour). */
+export const DEFAULT_TTL = 3600;
+
+/** Default largest encoded value (or list element), in bytes: 1 MiB. */
+export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
+
+/** Options of {@link createMemoryManager}. */
+export interface MemoryManagerOptions {
+  /**
+   * Redis to use: a URL, node-redis client options, or an existing client (which stays yours).
+   * Ignored when `store` is given.
+   * @default "redis://localhost:6379"
+   */
+  redis?: RedisInput;
+  /**
+   * Namespace of every key; must not contain `{` or `}`.
+   * @default "memory"
+   */
+  keyPrefix?: string;
+  /**
+   * Conversation TTL in seconds, renewed by every write; null = conversations never expire.
+   * @default 3600
+   */
+  defaultTtl?: number | null;
+  /**
+   * Largest encoded value (or list element) in bytes; larger -> ValueTooLargeError.
+   * @default 1048576
+   */
+  maxValueBytes?: number;
+  /** Cap on the `messages` list: the oldest are dropped. @default undefined (no cap) */
+  maxMessages?: number;
+  /**
+   * Bound, in ms, on any operation's wait when Redis is unreachable or stalled.
+   * @default 5000
+   */
+  timeoutMs?: number;
+  /** A store to use instead of Redis, e.g. `new InMemoryStore()`. It is closed by `close()`. */
+  store?: MemoryStore;
+  /** Value encoding. @default strict JSON */
+  codec?: Codec;
+}
+
+/**
+ * Opens conversations' memory and manages the store.
+ *
+ * @example
+ * ```ts
+ * const manager = createMemoryManager({ redis: "redis://localhost:6379" });
+ * const memory = manager.getMemory("conv_123");
+ * await memory.set("prefs", { language: "en" });
+ * await manager.close();
+ * ```
+ */
+export class MemoryManager {
+  /** The backend. */
+  readonly store: MemoryStore;
+  private readonly ctx: MemoryContext;
+  private closed = false;
+
+  constructor(options: MemoryManagerOptions = {}) {
+    const keyPrefix = checkKeyPrefix(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
+    const defaultTtl =
+      options.defaultTtl === undefined ? DEFAULT_TTL : checkTtl(options.defaultTtl, "defaultTtl");
+    const maxValueBytes = checkLimit(options.maxValueBytes, "maxValueBytes") ?? DEFAULT_MAX_VALUE_BYTES;
+    const maxMessages = checkLimit(options.maxMessages, "maxMessages");
+    if (options.timeoutMs !== undefined && (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0)) {
+      throw new ValidationError("timeoutMs must be a positive number of milliseconds");
+    }
+    this.store =
+      options.store ??
+      new RedisStore({
+        redis: options.redis ?? "redis://localhost:6379",
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      });
+    this.ctx = {
+      store: this.store,
+      codec: options.codec ?? jsonCodec,
+      keyPrefix,
+      policy: { defaultTtl },
+      maxValueBytes,
+      maxMessages,
+      locks: new Map(),
+    };
+  }
+
+  /**
+   * The memory of one conversation: cheap, synchronous, no I/O, nothing cached.
+   * Throws {@link ValidationError} for an invalid id.
+   */
+  getMemory<S extends Record<string, unknown> = Record<string, unknown>>(
+    conversationId: string,
+  ): ConversationMemory<S> {
+    return new ConversationMemory<S>(this.ctx, checkConversationId(conversationId));
+  }
+
+  /** Deletes a conversation entirely (its TTL setting included); returns the number of fields removed. */
+  cleanupConversation(conversationId: string): Promise<number> {
+    const id = checkConversationId(conversationId);
+    return this.store.deleteConversation({ id, keys: conversationKeys(this.ctx.keyPrefix, id) });
+  }
+
+  /** Closes the store (a Redis client you passed in stays open). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (shared === this) shared = undefined;
+    await this.store.close();
+  }
+}
+
+/**
+ * Creates a manager. With no `store`, it uses Redis (`options.redis`, default localhost).
+ *
+ * @example
+ * ```ts
+ * const manager = createMemoryManager({ redis: process.env.REDIS_URL, defaultTtl: 3600 });
+ * ```
+ */
+export function createMemoryManager(options: MemoryManagerOptions = {}): MemoryManager {
+  return new MemoryManager(options);
+}
+
+let shared: MemoryManager | undefined;
+
+/**
+ * One shared manager per process, created on first call from `options` or, without them,
+ * from `CONVMEM_REDIS_URL`, then `REDIS_URL`, then `redis://localhost:6379`. Later calls
+ * return the same manager (their options are ignored) until it is closed.
+ */
+export function getMemoryManager(options?: MemoryManagerOptions): MemoryManager {
+  if (!shared) {
+    const url = process.env.CONVMEM_REDIS_URL || process.env.REDIS_URL || "redis://localhost:6379";
+    shared = new MemoryManager(options ?? { redis: url });
+  }
+  return shared;
+}

@@ -1,0 +1,414 @@
+/**
+ * `ConversationMemory`: one conversation's memory, used like a local dict and list while
+ * the store holds the truth. Validates and encodes here; every call is one atomic store
+ * operation (one round trip on Redis) unless its TSDoc says otherwise.
+ */
+import { randomUUID } from "node:crypto";
+import { type Codec, decodeJson, encodeJson } from "./codec.js";
+import { ConflictError, FieldNotFoundError, ValidationError } from "./errors.js";
+import { type ConversationKeys, conversationKeys, MESSAGES_FIELD } from "./keys.js";
+import type { ConversationRef, MemoryStore, StoredValue, WritePolicy } from "./store/store.js";
+import { checkField, checkInteger, checkLimit, checkTtl, describe } from "./validate.js";
+import {
+  checkEncodedSize,
+  decodeValue,
+  encodeItem,
+  encodeItems,
+  encodeValue,
+  jsonEqual,
+  type ValueContext,
+} from "./values.js";
+
+/** A chat message of the conversation history. */
+export interface Message {
+  id: string;
+  role: string;
+  content: string;
+  /** Milliseconds since the epoch, from the store's clock (the Redis server's). */
+  timestamp: number;
+  metadata: Record<string, unknown>;
+}
+
+/** Everything a ConversationMemory needs from its manager. */
+export interface MemoryContext {
+  readonly store: MemoryStore;
+  readonly codec: Codec;
+  readonly keyPrefix: string;
+  readonly policy: WritePolicy;
+  readonly maxValueBytes: number;
+  readonly maxMessages: number | undefined;
+  /** Serializes `modify` calls per field within this process (entries live only while in use). */
+  readonly locks: Map<string, Promise<unknown>>;
+}
+
+/** Field names of a schema. */
+export type FieldOf<S> = Extract<keyof S, string>;
+/** Element type of a list field. */
+export type ElementOf<T> = T extends readonly (infer E)[] ? E : unknown;
+
+/** Options of {@link ConversationMemory.modify}. */
+export interface ModifyOptions<T> {
+  /** Value `fn` receives when the field is missing. */
+  fallback?: T;
+  /** Attempts before {@link ConflictError}. @default 100 */
+  maxRetries?: number;
+}
+
+const DEFAULT_MODIFY_RETRIES = 100;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One conversation's memory. Obtain it with `manager.getMemory(id)` (cheap, synchronous).
+ *
+ * @typeParam S - optional schema of the conversation's fields, e.g.
+ *   `getMemory<{ prefs: Prefs; log: Entry[] }>(id)` makes `get("prefs")` return `Prefs | undefined`.
+ *
+ * @example
+ * ```ts
+ * const memory = manager.getMemory("conv_123");
+ * await memory.set("prefs", { language: "en" });
+ * const prefs = await memory.get("prefs", {});
+ * await memory.append("log", { action: "login" });
+ * await memory.addMessage("user", "hi");
+ * const recent = await memory.getMessages({ limit: 10 });
+ * ```
+ */
+export class ConversationMemory<S extends Record<string, unknown> = Record<string, unknown>> {
+  /** The conversation id. */
+  readonly conversationId: string;
+  private readonly ref: ConversationRef;
+  private readonly values: ValueContext;
+
+  /** @internal Use `manager.getMemory(id)`. */
+  constructor(
+    private readonly ctx: MemoryContext,
+    conversationId: string,
+  ) {
+    this.conversationId = conversationId;
+    const keys: ConversationKeys = conversationKeys(ctx.keyPrefix, conversationId);
+    this.ref = { id: conversationId, keys };
+    this.values = { codec: ctx.codec, maxValueBytes: ctx.maxValueBytes, conversationId };
+  }
+
+  private decode(value: StoredValue): unknown {
+    return decodeValue(this.ctx.codec, value);
+  }
+
+  // ---- dict operations ------------------------------------------------------------------
+
+  /** The field's value (a fresh copy; a list field returns its array), or `fallback`. */
+  get<K extends FieldOf<S>>(field: K): Promise<S[K] | undefined>;
+  get<K extends FieldOf<S>, F>(field: K, fallback: F): Promise<S[K] | F>;
+  async get(field: string, fallback?: unknown): Promise<unknown> {
+    checkField(field);
+    const stored = await this.ctx.store.get(this.ref, field);
+    return stored === undefined ? fallback : this.decode(stored);
+  }
+
+  /** The field's value; {@link FieldNotFoundError} when missing (the seed's `memory["k"]`). */
+  async require<K extends FieldOf<S>>(field: K): Promise<S[K]> {
+    checkField(field);
+    const stored = await this.ctx.store.get(this.ref, field);
+    if (stored === undefined) {
+      throw new FieldNotFoundError(
+        `field ${JSON.stringify(field)} not found in conversation ${JSON.stringify(this.conversationId)}`,
+      );
+    }
+    return this.decode(stored) as S[K];
+  }
+
+  /**
+   * Stores a value (an array becomes a list). `ttl` (seconds, or null = never) pins this
+   * field to its own expiry; without it the field follows the conversation TTL.
+   */
+  async set<K extends FieldOf<S>>(field: K, value: S[K], options?: { ttl?: number | null }): Promise<void> {
+    checkField(field);
+    const ttl = options && "ttl" in options ? checkTtl(options.ttl) : undefined;
+    const stored = encodeValue(this.values, field, value);
+    await this.ctx.store.set(this.ref, field, stored, ttl, this.ctx.policy);
+  }
+
+  /** Stores several fields: all or none, one round trip. */
+  async update(record: Partial<S>): Promise<void> {
+    if (typeof record !== "object" || record === null || Array.isArray(record)) {
+      throw new ValidationError(`update takes a plain object of fields, got ${describe(record)}`);
+    }
+    const entries: Array<[string, StoredValue]> = [];
+    for (const [field, value] of Object.entries(record)) {
+      checkField(field);
+      entries.push([field, encodeValue(this.values, field, value)]);
+    }
+    if (entries.length > 0) await this.ctx.store.update(this.ref, entries, this.ctx.policy);
+  }
+
+  /** Whether the field exists. */
+  async has(field: FieldOf<S>): Promise<boolean> {
+    checkField(field);
+    return this.ctx.store.has(this.ref, field);
+  }
+
+  /** Deletes the field; true if it existed. */
+  async delete(field: FieldOf<S>): Promise<boolean> {
+    checkField(field);
+    return this.ctx.store.delete(this.ref, field, this.ctx.policy);
+  }
+
+  /** The field names, sorted. Reads the conversation's own index: never scans the keyspace. */
+  async keys(): Promise<Array<FieldOf<S>>> {
+    return (await this.ctx.store.keys(this.ref)).sort() as Array<FieldOf<S>>;
+  }
+
+  /** `[field, value]` pairs (fresh copies), sorted by field. */
+  async items(): Promise<Array<[FieldOf<S>, S[FieldOf<S>]]>> {
+    const items = await this.ctx.store.items(this.ref);
+    items.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return items.map(([field, value]) => [field as FieldOf<S>, this.decode(value) as S[FieldOf<S>]]);
+  }
+
+  /** Atomically adds `by` (a safe integer) to an integer field; a missing field starts at 0. */
+  async incr(field: FieldOf<S>, by = 1): Promise<number> {
+    checkField(field);
+    checkInteger(by, "incr amount");
+    return this.ctx.store.incr(this.ref, field, by, this.ctx.policy);
+  }
+
+  /**
+   * Atomic read-modify-write: `fn` gets a copy of the current value (or `fallback`) and
+   * returns the new one, which is written only if nobody changed the field meanwhile;
+   * otherwise `fn` runs again on the newer value. Calls from this process on the same field
+   * are queued, so contention is only between processes. If `fn` throws, nothing changes.
+   * Gives up with {@link ConflictError} after `maxRetries` attempts.
+   */
+  async modify<K extends FieldOf<S>>(
+    field: K,
+    fn: (current: S[K] | undefined) => S[K] | Promise<S[K]>,
+    options: ModifyOptions<S[K]> = {},
+  ): Promise<S[K]> {
+    checkField(field);
+    const maxRetries = checkLimit(options.maxRetries, "maxRetries") ?? DEFAULT_MODIFY_RETRIES;
+    const lockKey = `${this.ref.keys.meta}\u0000${field}`;
+    const previous = this.ctx.locks.get(lockKey);
+    const run = (previous ?? Promise.resolve()).then(
+      () => this.modifyLoop(field, fn, options, maxRetries),
+      () => this.modifyLoop(field, fn, options, maxRetries),
+    );
+    this.ctx.locks.set(lockKey, run);
+    try {
+      return await run;
+    } finally {
+      if (this.ctx.locks.get(lockKey) === run) this.ctx.locks.delete(lockKey);
+    }
+  }
+
+  private async modifyLoop<K extends FieldOf<S>>(
+    field: K,
+    fn: (current: S[K] | undefined) => S[K] | Promise<S[K]>,
+    options: ModifyOptions<S[K]>,
+    maxRetries: number,
+  ): Promise<S[K]> {
+    const fallback =
+      options.fallback === undefined ? undefined : encodeValue(this.values, field, options.fallback);
+    let current = await this.ctx.store.get(this.ref, field);
+    for (let attempt = 1; attempt <= maxRetries; attempt++) {
+      const input = current ?? fallback;
+      const next = encodeValue(
+        this.values,
+        field,
+        await fn(input === undefined ? undefined : (this.decode(input) as S[K])),
+      );
+      const result = await this.ctx.store.compareAndSet(this.ref, field, current, next, this.ctx.policy);
+      if (result.ok) return this.decode(next) as S[K];
+      current = result.current;
+      if (attempt > 2) await sleep(Math.random() * Math.min(50, 2 ** attempt));
+    }
+    throw new ConflictError(
+      `modify of field ${JSON.stringify(field)} in conversation ${JSON.stringify(this.conversationId)} ` +
+        `gave up after ${maxRetries} attempts under contention`,
+    );
+  }
+
+  // ---- lists -----------------------------------------------------------------------------
+
+  /** Appends one element (O(1)); creates the list when missing. `maxLength` keeps the newest. */
+  async append<K extends FieldOf<S>>(
+    field: K,
+    value: ElementOf<S[K]>,
+    options?: { maxLength?: number },
+  ): Promise<number> {
+    checkField(field);
+    const maxLength = checkLimit(options?.maxLength, "maxLength");
+    const item = encodeItem(this.values, field, value, 0);
+    return this.ctx.store.push(this.ref, field, [item], maxLength, this.ctx.policy);
+  }
+
+  /** Appends several elements in one round trip. */
+  async extend<K extends FieldOf<S>>(
+    field: K,
+    values: ReadonlyArray<ElementOf<S[K]>>,
+    options?: { maxLength?: number },
+  ): Promise<number> {
+    checkField(field);
+    if (!Array.isArray(values)) throw new ValidationError(`extend takes an array, got ${describe(values)}`);
+    const maxLength = checkLimit(options?.maxLength, "maxLength");
+    const items = encodeItems(this.values, field, values);
+    return this.ctx.store.push(this.ref, field, items, maxLength, this.ctx.policy);
+  }
+
+  /** Removes and returns the element at `index` (Python rules; default the last). */
+  async pop<K extends FieldOf<S>>(field: K, index = -1): Promise<ElementOf<S[K]>> {
+    checkField(field);
+    checkInteger(index, "index");
+    const raw = await this.ctx.store.pop(this.ref, field, index, this.ctx.policy);
+    return this.ctx.codec.decode(raw) as ElementOf<S[K]>;
+  }
+
+  /** Python `list.insert(index, value)`: negative indexes count from the end; out of range clamps. */
+  async insert<K extends FieldOf<S>>(field: K, index: number, value: ElementOf<S[K]>): Promise<number> {
+    checkField(field);
+    checkInteger(index, "index");
+    const item = encodeItem(this.values, field, value, index);
+    return this.ctx.store.insert(this.ref, field, index, item, this.ctx.policy);
+  }
+
+  /**
+   * Removes the first element deep-equal to `value` (object key order ignored); true if one
+   * was removed. Two round trips: it reads the list, then removes that element only if the
+   * list is unchanged (retrying otherwise), so it stays atomic.
+   */
+  async remove<K extends FieldOf<S>>(field: K, value: ElementOf<S[K]>): Promise<boolean> {
+    checkField(field);
+    const target = this.ctx.codec.encode(value);
+    for (let attempt = 1; attempt <= DEFAULT_MODIFY_RETRIES; attempt++) {
+      const items = await this.ctx.store.range(this.ref, field, undefined, undefined);
+      const index = items.findIndex((raw) => raw === target || jsonEqual(this.ctx.codec.decode(raw), value));
+      if (index < 0) return false;
+      const expected = items[index] as string;
+      if (await this.ctx.store.removeAt(this.ref, field, index, expected, items.length, this.ctx.policy))
+        return true;
+      if (attempt > 2) await sleep(Math.random() * Math.min(50, 2 ** attempt));
+    }
+    throw new ConflictError(`remove from field ${JSON.stringify(field)} gave up under contention`);
+  }
+
+  /** The list (a fresh array), or `list.slice(start, end)` of it; a missing field is `[]`. */
+  async getList<K extends FieldOf<S>>(
+    field: K,
+    options?: { start?: number; end?: number },
+  ): Promise<Array<ElementOf<S[K]>>> {
+    checkField(field);
+    const start = options?.start === undefined ? undefined : checkInteger(options.start, "start");
+    const end = options?.end === undefined ? undefined : checkInteger(options.end, "end");
+    const items = await this.ctx.store.range(this.ref, field, start, end);
+    return items.map((raw) => this.ctx.codec.decode(raw) as ElementOf<S[K]>);
+  }
+
+  /** Number of elements (O(1)); a missing field is 0. */
+  async listLength(field: FieldOf<S>): Promise<number> {
+    checkField(field);
+    return this.ctx.store.length(this.ref, field);
+  }
+
+  // ---- conversation history --------------------------------------------------------------
+
+  /**
+   * Appends a message to the `messages` list. With `id`, a retry (a webhook or queue
+   * redelivery) returns the stored message and changes nothing, even across processes.
+   * `maxMessages` (else the manager's) keeps the newest messages, in the same atomic step.
+   */
+  async addMessage(
+    role: string,
+    content: string,
+    metadata: Record<string, unknown> = {},
+    options: { id?: string; maxMessages?: number } = {},
+  ): Promise<Message> {
+    if (typeof role !== "string") throw new ValidationError(`role must be a string, got ${describe(role)}`);
+    if (typeof content !== "string")
+      throw new ValidationError(`content must be a string, got ${describe(content)}`);
+    if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
+      throw new ValidationError(`metadata must be a plain object, got ${describe(metadata)}`);
+    }
+    const id = options.id === undefined ? randomUUID() : checkMessageId(options.id);
+    const maxMessages = checkLimit(options.maxMessages, "maxMessages") ?? this.ctx.maxMessages;
+    const idJson = JSON.stringify(id);
+    const head = `{"id":${idJson},"role":${JSON.stringify(role)},"content":${JSON.stringify(content)},"timestamp":`;
+    const metadataJson = encodeJson(metadata);
+    const tail = `,"metadata":${metadataJson}}`;
+    checkEncodedSize(this.values, MESSAGES_FIELD, `${head}${Date.now()}${tail}`, "message");
+    const result = await this.ctx.store.addMessage(
+      this.ref,
+      { idJson, head, tail },
+      maxMessages,
+      this.ctx.policy,
+    );
+    if (!result.added) return decodeJson(result.raw) as Message;
+    const copy = decodeJson(metadataJson) as Record<string, unknown>;
+    return { id, role, content, timestamp: result.timestamp, metadata: copy };
+  }
+
+  /** The last `limit` messages (all when omitted), oldest first; O(limit), not O(history). */
+  async getMessages(options: { limit?: number } = {}): Promise<Message[]> {
+    let start: number | undefined;
+    if (options.limit !== undefined) {
+      const limit = checkInteger(options.limit, "limit");
+      if (limit < 0) throw new ValidationError(`limit must not be negative, got ${limit}`);
+      if (limit === 0) return [];
+      start = -limit;
+    }
+    const items = await this.ctx.store.range(this.ref, MESSAGES_FIELD, start, undefined);
+    return items.map((raw) => decodeJson(raw) as Message);
+  }
+
+  /** Number of messages (O(1)). */
+  getMessageCount(): Promise<number> {
+    return this.ctx.store.length(this.ref, MESSAGES_FIELD);
+  }
+
+  // ---- utilities ---------------------------------------------------------------------------
+
+  /**
+   * Sets the conversation TTL (seconds, or null = never) and applies it now to every field
+   * (fields pinned with their own `ttl` return to the conversation TTL). It sticks: later
+   * writes from any process renew the conversation to this TTL.
+   */
+  async setTtl(seconds: number | null): Promise<void> {
+    const ttl = checkTtl(seconds, "setTtl seconds");
+    await this.ctx.store.setTtl(this.ref, ttl, this.ctx.policy);
+  }
+
+  /** Seconds until the conversation expires; null if it never does; undefined if it does not exist. */
+  async getTtl(): Promise<number | null | undefined> {
+    const ms = await this.ctx.store.getTtl(this.ref);
+    return ms === null || ms === undefined ? ms : Math.ceil(ms / 1000);
+  }
+
+  /** Deletes every field (the conversation's TTL setting stays); returns how many were removed. */
+  clearAll(): Promise<number> {
+    return this.ctx.store.clear(this.ref);
+  }
+
+  /** Encoded sizes (UTF-8 bytes of each value's JSON; a list sums its elements). O(fields). */
+  async getMemorySize(): Promise<{
+    conversationId: string;
+    totalFields: number;
+    totalSizeBytes: number;
+    fields: Record<string, number>;
+  }> {
+    const sizes = (await this.ctx.store.sizes(this.ref)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const totalSizeBytes = sizes.reduce((sum, [, bytes]) => sum + bytes, 0);
+    return {
+      conversationId: this.conversationId,
+      totalFields: sizes.length,
+      totalSizeBytes,
+      fields: Object.fromEntries(sizes),
+    };
+  }
+}
+
+function checkMessageId(id: unknown): string {
+  if (typeof id !== "string" || id.length === 0 || !id.isWellFormed() || Buffer.byteLength(id) > 512) {
+    throw new ValidationError(
+      `message id must be a non-empty well-formed string of at most 512 bytes, got ${describe(id)}`,
+    );
+  }
+  return id;
+}

@@ -1,0 +1,33 @@
+-- push (append/extend): RPUSH ARGV[5..] to a list field, creating it when missing.
+-- ARGV[4] maxLength ('' = unbounded): drops the oldest elements beyond it.
+-- Returns the new length. Errors: WRONGTYPE (field holds a non-list value).
+local s = load(FIELD)
+prepare(s, FIELD)
+local key = KEYS[3]
+local st = list_state(s, key, true)
+if not st then return fail('WRONGTYPE') end
+local size = s.size
+local n
+if #ARGV >= 5 then
+  n = rpush(key, ARGV, 5, #ARGV)
+  size = size + sum_bytes(ARGV, 5, #ARGV)
+  if FIELD == MESSAGES then index_ids(ARGV, 5, #ARGV, true) end
+else
+  n = redis.call('LLEN', key)
+end
+local max = tonumber(ARGV[4])
+if max and n > max then
+  local dropped = redis.call('LPOP', key, n - max)
+  size = size - sum_bytes(dropped, 1, #dropped)
+  if FIELD == MESSAGES then index_ids(dropped, 1, #dropped, false) end
+  n = max
+end
+local at = deadline_of(s, 'c')
+if n == 0 then
+  keep_empty(key, at)
+else
+  expire_at(key, at)
+  if FIELD == MESSAGES and redis.call('EXISTS', MIDS) == 1 then expire_at(MIDS, at) end
+end
+commit(s, FIELD, 'c', size)
+return n

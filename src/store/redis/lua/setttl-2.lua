@@ -1,0 +1,23 @@
+-- setttl: sets the conversation TTL (ARGV[4] seconds, -1 = never) and applies it now to every
+-- field (pinned fields return to the conversation TTL). Stored in meta, so later writes from
+-- any process keep it.
+local s = load('')
+local T = tonumber(ARGV[4])
+redis.call('HSET', META, 'ttl', T)
+s.ttl = T
+s.mode = nil
+prepare(s, '')
+local modes, _, order = all_fields()
+for _, name in ipairs(order) do
+  if mode_alive(s, modes[name]) then
+    expire_field(name, s.pd2)
+    redis.call('HSET', META, 'f:' .. name, 'c')
+  else
+    drop_key(name)
+    redis.call('HDEL', META, 'f:' .. name, 's:' .. name)
+  end
+end
+s.renew = false
+s.md = nil
+commit(s, '', nil, 0)
+return 1

@@ -1,0 +1,75 @@
+/**
+ * Turning user values into stored values and back: encoding with the codec, the
+ * `maxValueBytes` check, decoding to fresh copies, and JSON deep equality (for `remove`).
+ */
+import type { Codec } from "./codec.js";
+import { ValueTooLargeError } from "./errors.js";
+import type { StoredValue } from "./store/store.js";
+import { utf8Length } from "./validate.js";
+
+/** What value conversion needs from the manager. */
+export interface ValueContext {
+  readonly codec: Codec;
+  readonly maxValueBytes: number;
+  readonly conversationId: string;
+}
+
+/** Throws {@link ValueTooLargeError} when encoded text exceeds `maxValueBytes`. */
+export function checkEncodedSize(ctx: ValueContext, field: string, raw: string, what: string): string {
+  if (raw.length * 3 > ctx.maxValueBytes) {
+    const bytes = utf8Length(raw);
+    if (bytes > ctx.maxValueBytes) {
+      throw new ValueTooLargeError(
+        `${what} for field ${JSON.stringify(field)} of conversation ${JSON.stringify(ctx.conversationId)} ` +
+          `encodes to ${bytes} bytes; maxValueBytes is ${ctx.maxValueBytes}`,
+      );
+    }
+  }
+  return raw;
+}
+
+/** Encodes one list element (checked against `maxValueBytes`). */
+export function encodeItem(ctx: ValueContext, field: string, value: unknown, index: number): string {
+  return checkEncodedSize(ctx, field, ctx.codec.encode(value, index), `list element ${index}`);
+}
+
+/** Encodes a whole value: an array becomes a list of encoded elements. */
+export function encodeValue(ctx: ValueContext, field: string, value: unknown): StoredValue {
+  if (Array.isArray(value)) {
+    return { kind: "list", items: encodeItems(ctx, field, value) };
+  }
+  return { kind: "scalar", raw: checkEncodedSize(ctx, field, ctx.codec.encode(value), "value") };
+}
+
+/** Encodes each element of an array. */
+export function encodeItems(ctx: ValueContext, field: string, values: readonly unknown[]): string[] {
+  const items: string[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    if (!(i in values)) {
+      // Let the codec name the hole: encoding the array reports `$[i]`.
+      ctx.codec.encode(values);
+    }
+    items[i] = encodeItem(ctx, field, values[i], i);
+  }
+  return items;
+}
+
+/** Decodes a stored value to a fresh plain value. */
+export function decodeValue(codec: Codec, value: StoredValue): unknown {
+  return value.kind === "scalar" ? codec.decode(value.raw) : value.items.map((item) => codec.decode(item));
+}
+
+/** JSON deep equality: object key order ignored, arrays in order. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const ka = Object.keys(ra);
+  if (ka.length !== Object.keys(rb).length) return false;
+  return ka.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k], rb[k]));
+}
