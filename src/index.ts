@@ -31,6 +31,7 @@ export {
   getMemoryManager,
   MemoryManager,
   type MemoryManagerOptions,
+  type MemoryStats,
 } from "./manager.js";
 export {
   ConversationMemory,
@@ -45,10 +46,13 @@ export { RedisStore, type RedisStoreOptions } from "./store/redis/redis-store.js
 export type {
   AddMessageResult,
   CasResult,
+  ConversationInfo,
   ConversationRef,
   FieldTtl,
   MemoryStore,
   PreparedMessage,
+  RegistryPage,
   StoredValue,
+  SweepStep,
   WritePolicy,
 } from "./store/store.js";

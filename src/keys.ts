@@ -9,6 +9,10 @@
  * - `<prefix>:meta:{<eid>}` — bookkeeping hash: conversation TTL, deadlines, last activity,
  *   and per field its expiry mode (`f:<field>`) and encoded size (`s:<field>`).
  * - `<prefix>:mids:{<eid>}` — set of the message ids held in the `messages` list.
+ * - `<prefix>:reg:{<tag>}` — registry bucket: a sorted set of escaped ids scored by last write.
+ *   There is one bucket per Cluster slot, its `<tag>` chosen to hash to that slot, and each
+ *   conversation is listed in the bucket of its own slot: registry updates stay inside the
+ *   conversation's atomic script, and the registry is spread over every slot (no hot key).
  *
  * The escaped id percent-encodes `%`, `{` and `}`: the first `}` after the first `{` always
  * ends the id, so (id, field) pairs map to keys one-to-one and no field can collide with a
@@ -43,25 +47,88 @@ export function checkKeyPrefix(prefix: unknown): string {
 
 /** Every key of one conversation. */
 export interface ConversationKeys {
+  /** The key prefix (namespace) the keys are built under. */
+  readonly prefix: string;
   /** `<prefix>:meta:{<eid>}` */
   readonly meta: string;
   /** `<prefix>:mids:{<eid>}` */
   readonly messageIds: string;
   /** `<prefix>:conv:{<eid>}:` — a field's key is this plus the field name. */
   readonly fieldBase: string;
+  /** The registry bucket of this conversation's slot. */
+  readonly registry: string;
 }
 
 /** Builds the keys of conversation `id` under `prefix`. */
 export function conversationKeys(prefix: string, id: string): ConversationKeys {
-  const tag = `{${escapeId(id)}}`;
+  const eid = escapeId(id);
+  const tag = `{${eid}}`;
   return {
+    prefix,
     meta: `${prefix}:meta:${tag}`,
     messageIds: `${prefix}:mids:${tag}`,
     fieldBase: `${prefix}:conv:${tag}:`,
+    get registry() {
+      const key = registryKey(prefix, slotOf(eid));
+      Object.defineProperty(this, "registry", { value: key });
+      return key;
+    },
   };
 }
 
 /** Key of one field. */
 export function fieldKey(keys: ConversationKeys, field: string): string {
   return keys.fieldBase + field;
+}
+
+/** Number of Redis Cluster hash slots (and of registry buckets). */
+export const SLOTS = 16384;
+
+const CRC_TABLE = (() => {
+  const table = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let crc = i << 8;
+    for (let j = 0; j < 8; j++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    table[i] = crc;
+  }
+  return table;
+})();
+
+const utf8 = new TextEncoder();
+
+/** CRC16-XMODEM, as Redis Cluster uses for key slots. */
+export function crc16(text: string): number {
+  let crc = 0;
+  for (const byte of utf8.encode(text))
+    crc = ((crc << 8) & 0xffff) ^ (CRC_TABLE[((crc >> 8) ^ byte) & 0xff] as number);
+  return crc;
+}
+
+/** The Cluster slot of a hash-tag content (e.g. an escaped id). */
+export function slotOf(tag: string): number {
+  return crc16(tag) & (SLOTS - 1);
+}
+
+let slotTags: string[] | undefined;
+
+/** For every slot, a short string that hashes to it (computed once, ~160k CRCs). */
+function tagsBySlot(): string[] {
+  if (slotTags) return slotTags;
+  const tags: string[] = new Array(SLOTS);
+  let missing = SLOTS;
+  for (let n = 0; missing > 0; n++) {
+    const candidate = n.toString(36);
+    const slot = slotOf(candidate);
+    if (tags[slot] === undefined) {
+      tags[slot] = candidate;
+      missing--;
+    }
+  }
+  slotTags = tags;
+  return tags;
+}
+
+/** The registry bucket of `slot`: `<prefix>:reg:{<tag>}` with a tag that hashes to `slot`. */
+export function registryKey(prefix: string, slot: number): string {
+  return `${prefix}:reg:{${tagsBySlot()[slot]}}`;
 }

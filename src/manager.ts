@@ -7,8 +7,17 @@ import { checkKeyPrefix, conversationKeys, DEFAULT_KEY_PREFIX } from "./keys.js"
 import { ConversationMemory, type MemoryContext } from "./memory.js";
 import type { RedisInput } from "./store/redis/connection.js";
 import { RedisStore } from "./store/redis/redis-store.js";
-import type { MemoryStore } from "./store/store.js";
-import { checkConversationId, checkLimit, checkTtl } from "./validate.js";
+import type { ConversationInfo, MemoryStore, RegistryPage, SweepStep } from "./store/store.js";
+import { checkConversationId, checkLimit, checkTtl, describe } from "./validate.js";
+
+/** Conversations per registry batch when `batchSize` is not given. */
+const DEFAULT_BATCH = 500;
+
+/** What {@link MemoryManager.getStats} returns. */
+export interface MemoryStats {
+  totalConversations: number;
+  conversations: Array<{ conversationId: string; totalFields: number; totalSizeBytes: number }>;
+}
 
 /** Default conversation TTL in seconds (one hour). */
 export const DEFAULT_TTL = 3600;
@@ -23,33 +32,33 @@ export interface MemoryManagerOptions {
    * Ignored when `store` is given.
    * @default "redis://localhost:6379"
    */
-  redis?: RedisInput;
+  redis?: RedisInput | undefined;
   /**
    * Namespace of every key; must not contain `{` or `}`.
    * @default "memory"
    */
-  keyPrefix?: string;
+  keyPrefix?: string | undefined;
   /**
    * Conversation TTL in seconds, renewed by every write; null = conversations never expire.
    * @default 3600
    */
-  defaultTtl?: number | null;
+  defaultTtl?: number | null | undefined;
   /**
    * Largest encoded value (or list element) in bytes; larger -> ValueTooLargeError.
    * @default 1048576
    */
-  maxValueBytes?: number;
+  maxValueBytes?: number | undefined;
   /** Cap on the `messages` list: the oldest are dropped. @default undefined (no cap) */
-  maxMessages?: number;
+  maxMessages?: number | undefined;
   /**
    * Bound, in ms, on any operation's wait when Redis is unreachable or stalled.
    * @default 5000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** A store to use instead of Redis, e.g. `new InMemoryStore()`. It is closed by `close()`. */
-  store?: MemoryStore;
+  store?: MemoryStore | undefined;
   /** Value encoding. @default strict JSON */
-  codec?: Codec;
+  codec?: Codec | undefined;
 }
 
 /**
@@ -106,9 +115,71 @@ export class MemoryManager {
   }
 
   /** Deletes a conversation entirely (its TTL setting included); returns the number of fields removed. */
-  cleanupConversation(conversationId: string): Promise<number> {
+  async cleanupConversation(conversationId: string): Promise<number> {
     const id = checkConversationId(conversationId);
     return this.store.deleteConversation({ id, keys: conversationKeys(this.ctx.keyPrefix, id) });
+  }
+
+  /**
+   * Streams every live conversation under this manager's `keyPrefix`, fetched from the
+   * registry `batchSize` at a time: constant memory, never `KEYS`, never one unbounded command.
+   *
+   * @example
+   * ```ts
+   * for await (const c of manager.conversations({ batchSize: 500 })) console.log(c.conversationId, c.lastActivity);
+   * ```
+   */
+  async *conversations(
+    options: { batchSize?: number } = {},
+  ): AsyncGenerator<ConversationInfo, void, undefined> {
+    const batchSize = checkLimit(options.batchSize, "batchSize") ?? DEFAULT_BATCH;
+    let cursor: number | undefined = 0;
+    while (cursor !== undefined) {
+      const page: RegistryPage = await this.store.listConversations(this.ctx.keyPrefix, cursor, batchSize);
+      yield* page.conversations;
+      cursor = page.cursor;
+    }
+  }
+
+  /**
+   * Totals over every live conversation (conversations Redis already expired are not counted).
+   * Reads the registry in bounded batches; never blocks Redis.
+   */
+  async getStats(): Promise<MemoryStats> {
+    const conversations: MemoryStats["conversations"] = [];
+    for await (const { conversationId, totalFields, totalSizeBytes } of this.conversations()) {
+      conversations.push({ conversationId, totalFields, totalSizeBytes });
+    }
+    return { totalConversations: conversations.length, conversations };
+  }
+
+  /**
+   * Deletes every conversation whose last write is more than `maxAgeSeconds` ago (store clock),
+   * and forgets conversations Redis already expired. Each candidate's own last write is
+   * re-checked atomically before deleting, so a live conversation is never removed. Cost grows
+   * with the number removed, not with the number stored. Returns the number removed;
+   * `onProgress` gets cumulative counts after each step, the last with the returned total.
+   */
+  async cleanupExpiredConversations(options: {
+    maxAgeSeconds: number;
+    onProgress?: ((progress: { scanned: number; removed: number }) => void) | undefined;
+  }): Promise<number> {
+    const maxAge = options?.maxAgeSeconds;
+    if (typeof maxAge !== "number" || !Number.isFinite(maxAge) || maxAge < 0) {
+      throw new ValidationError(`maxAgeSeconds must be a non-negative number, got ${describe(maxAge)}`);
+    }
+    const cutoff = (await this.store.serverTime()) - maxAge * 1000;
+    let scanned = 0;
+    let removed = 0;
+    let cursor: number | undefined = 0;
+    while (cursor !== undefined) {
+      const step: SweepStep = await this.store.sweepExpired(this.ctx.keyPrefix, cutoff, cursor);
+      scanned += step.scanned;
+      removed += step.removed;
+      cursor = step.cursor;
+      options.onProgress?.({ scanned, removed });
+    }
+    return removed;
   }
 
   /** Closes the store (a Redis client you passed in stays open). Idempotent. */

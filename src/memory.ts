@@ -237,7 +237,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   ): Promise<number> {
     checkField(field);
     const maxLength = checkLimit(options?.maxLength, "maxLength");
-    const item = encodeItem(this.values, field, value, 0);
+    const item = encodeItem(this.values, field, value);
     return this.ctx.store.push(this.ref, field, [item], maxLength, this.ctx.policy);
   }
 
@@ -266,7 +266,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   async insert<K extends FieldOf<S>>(field: K, index: number, value: ElementOf<S[K]>): Promise<number> {
     checkField(field);
     checkInteger(index, "index");
-    const item = encodeItem(this.values, field, value, index);
+    const item = encodeItem(this.values, field, value);
     return this.ctx.store.insert(this.ref, field, index, item, this.ctx.policy);
   }
 

@@ -28,9 +28,13 @@ export function checkEncodedSize(ctx: ValueContext, field: string, raw: string, 
   return raw;
 }
 
-/** Encodes one list element (checked against `maxValueBytes`). */
-export function encodeItem(ctx: ValueContext, field: string, value: unknown, index: number): string {
-  return checkEncodedSize(ctx, field, ctx.codec.encode(value, index), `list element ${index}`);
+/**
+ * Encodes one list element (checked against `maxValueBytes`). With `index`, error paths are
+ * relative to the enclosing array (`$[3].x`); without, to the element itself (`$.x`).
+ */
+export function encodeItem(ctx: ValueContext, field: string, value: unknown, index?: number): string {
+  const what = index === undefined ? "list element" : `list element ${index}`;
+  return checkEncodedSize(ctx, field, ctx.codec.encode(value, index), what);
 }
 
 /** Encodes a whole value: an array becomes a list of encoded elements. */

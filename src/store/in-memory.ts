@@ -8,11 +8,14 @@ import { MESSAGES_FIELD } from "../keys.js";
 import type {
   AddMessageResult,
   CasResult,
+  ConversationInfo,
   ConversationRef,
   FieldTtl,
   MemoryStore,
   PreparedMessage,
+  RegistryPage,
   StoredValue,
+  SweepStep,
   WritePolicy,
 } from "./store.js";
 import { incrRangeError, listIndexError, wrongTypeError } from "./store.js";
@@ -27,6 +30,8 @@ interface Field {
 }
 
 interface Conversation {
+  readonly prefix: string;
+  readonly id: string;
   ttl: number | null | undefined;
   deadline: number | null | undefined;
   lastActivity: number;
@@ -48,6 +53,12 @@ function messageId(raw: string): string | undefined {
     else i++;
   }
   return undefined;
+}
+
+/** Encoded bytes of a value (a list: the sum of its elements; the empty-list marker: 0). */
+function sizeOf(v: StoredValue): number {
+  if (v.kind === "list") return v.items.reduce((sum, item) => sum + bytes(item), 0);
+  return v.raw === EMPTY ? 0 : bytes(v.raw);
 }
 
 function copy(field: Field): StoredValue {
@@ -96,6 +107,8 @@ export class InMemoryStore implements MemoryStore {
     let conv = this.conversations.get(ref.keys.meta);
     if (!conv) {
       conv = {
+        prefix: ref.keys.prefix,
+        id: ref.id,
         ttl: undefined,
         deadline: undefined,
         lastActivity: now,
@@ -213,10 +226,14 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async keys(ref: ConversationRef): Promise<string[]> {
-    return (await this.items(ref)).map(([name]) => name);
+    return this.liveItems(ref).map(([name]) => name);
   }
 
   async items(ref: ConversationRef): Promise<Array<[string, StoredValue]>> {
+    return this.liveItems(ref);
+  }
+
+  private liveItems(ref: ConversationRef): Array<[string, StoredValue]> {
     this.tick();
     const conv = this.conversations.get(ref.keys.meta);
     if (!conv) return [];
@@ -249,7 +266,8 @@ export class InMemoryStore implements MemoryStore {
     next: StoredValue,
     policy: WritePolicy,
   ): Promise<CasResult> {
-    const current = await this.get(ref, field);
+    const hit = this.live(ref, field);
+    const current = hit ? copy(hit.f) : undefined;
     if (!sameValue(current, expected)) return { ok: false, current };
     const conv = this.begin(ref, policy);
     this.store(conv, field, next, "c");
@@ -388,14 +406,11 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async sizes(ref: ConversationRef): Promise<Array<[string, number]>> {
-    return (await this.items(ref)).map(([name, v]) => [
-      name,
-      v.kind === "scalar" ? bytes(v.raw) : v.items.reduce((sum, item) => sum + bytes(item), 0),
-    ]);
+    return this.liveItems(ref).map(([name, v]) => [name, sizeOf(v)]);
   }
 
   async clear(ref: ConversationRef): Promise<number> {
-    const removed = (await this.keys(ref)).length;
+    const removed = this.liveItems(ref).length;
     const conv = this.conversations.get(ref.keys.meta);
     if (conv) {
       conv.fields.clear();
@@ -406,9 +421,56 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async deleteConversation(ref: ConversationRef): Promise<number> {
-    const removed = (await this.keys(ref)).length;
+    const removed = this.liveItems(ref).length;
     this.conversations.delete(ref.keys.meta);
     return removed;
+  }
+
+  async serverTime(): Promise<number> {
+    return this.now();
+  }
+
+  /** Live conversations under `keyPrefix`; the cursor counts conversations of that prefix. */
+  async listConversations(keyPrefix: string, cursor: number, limit: number): Promise<RegistryPage> {
+    const now = this.now();
+    const conversations: ConversationInfo[] = [];
+    let index = 0;
+    for (const conv of this.conversations.values()) {
+      if (conv.prefix !== keyPrefix) continue;
+      if (index++ < cursor) continue;
+      const info = this.summary(conv, now);
+      if (info) conversations.push(info);
+      if (index - cursor >= limit) return { conversations, cursor: index };
+    }
+    return { conversations, cursor: undefined };
+  }
+
+  async sweepExpired(keyPrefix: string, cutoff: number, _cursor: number): Promise<SweepStep> {
+    const now = this.now();
+    let scanned = 0;
+    let removed = 0;
+    for (const [key, conv] of this.conversations) {
+      if (conv.prefix !== keyPrefix) continue;
+      scanned++;
+      const info = this.summary(conv, now);
+      if (!info || conv.lastActivity < cutoff) {
+        this.conversations.delete(key);
+        if (info) removed++;
+      }
+    }
+    return { scanned, removed, cursor: undefined };
+  }
+
+  private summary(conv: Conversation, now: number): ConversationInfo | undefined {
+    let totalFields = 0;
+    let totalSizeBytes = 0;
+    for (const f of conv.fields.values()) {
+      if (!this.alive(conv, f, now)) continue;
+      totalFields++;
+      totalSizeBytes += sizeOf(f.value);
+    }
+    if (totalFields === 0) return undefined;
+    return { conversationId: conv.id, totalFields, totalSizeBytes, lastActivity: conv.lastActivity };
   }
 
   async close(): Promise<void> {

@@ -54,6 +54,30 @@ export type AddMessageResult =
   | { readonly added: true; readonly timestamp: number }
   | { readonly added: false; readonly raw: string };
 
+/** One conversation as the registry reports it. */
+export interface ConversationInfo {
+  readonly conversationId: string;
+  /** Live fields. */
+  readonly totalFields: number;
+  /** UTF-8 bytes of the live fields' encoded values. */
+  readonly totalSizeBytes: number;
+  /** Time of the last write, ms since the epoch (store clock). */
+  readonly lastActivity: number;
+}
+
+/** A page of the registry; `cursor` undefined when the walk is complete. */
+export interface RegistryPage {
+  readonly conversations: ConversationInfo[];
+  readonly cursor: number | undefined;
+}
+
+/** Progress of one cleanup step; `cursor` undefined when the walk is complete. */
+export interface SweepStep {
+  readonly scanned: number;
+  readonly removed: number;
+  readonly cursor: number | undefined;
+}
+
 /** The backend interface. Implemented by `RedisStore` and `InMemoryStore`. */
 export interface MemoryStore {
   get(ref: ConversationRef, field: string): Promise<StoredValue | undefined>;
@@ -139,6 +163,20 @@ export interface MemoryStore {
   clear(ref: ConversationRef): Promise<number>;
   /** Deletes the conversation entirely, settings included. Returns the number of live fields removed. */
   deleteConversation(ref: ConversationRef): Promise<number>;
+  /** The store's clock, ms since the epoch (the Redis server's `TIME`). */
+  serverTime(): Promise<number>;
+  /**
+   * A page of the live conversations under `keyPrefix`, from `cursor` (start with 0), about
+   * `limit` at a time. Conversations the store already expired are left out.
+   */
+  listConversations(keyPrefix: string, cursor: number, limit: number): Promise<RegistryPage>;
+  /**
+   * One bounded cleanup step under `keyPrefix` from `cursor` (start with 0): deletes the
+   * conversations whose last write is before `cutoff` (ms, store clock) and forgets those the
+   * store already expired. Re-checks each conversation's own last write before deleting.
+   * Never scans the keyspace; work grows with the conversations removed.
+   */
+  sweepExpired(keyPrefix: string, cutoff: number, cursor: number): Promise<SweepStep>;
   /** Releases what the store opened (never a client it was given). */
   close(): Promise<void>;
 }

@@ -100,14 +100,18 @@ export class RedisConnection {
   }
 
   private connect(): Promise<void> {
-    if (this.client.isOpen) return Promise.resolve(); // reconnecting: fail fast below
-    this.connecting ??= this.watch
-      .bound(this.client.connect().then(() => undefined))
-      .catch((err: unknown) => {
+    if (this.connecting) return this.connecting; // first connection under way: wait for it
+    if (this.client.isOpen) return Promise.resolve(); // reconnecting: fail fast in send()
+    this.connecting = this.watch.bound(this.client.connect()).then(
+      () => {
+        this.connecting = undefined;
+      },
+      (err: unknown) => {
         this.connecting = undefined;
         if (err instanceof ErrorReply) throw this.storeError(err);
         throw this.translate(err);
-      });
+      },
+    );
     return this.connecting;
   }
 

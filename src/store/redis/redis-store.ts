@@ -13,11 +13,14 @@ import type {
   FieldTtl,
   MemoryStore,
   PreparedMessage,
+  RegistryPage,
   StoredValue,
+  SweepStep,
   WritePolicy,
 } from "../store.js";
 import { incrRangeError, listIndexError, wrongTypeError } from "../store.js";
 import { DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
+import { listConversations, type RegistryBackend, sweepExpired } from "./registry.js";
 import { loadScripts, type Script, type ScriptName } from "./scripts.js";
 
 /** Options of {@link RedisStore}. */
@@ -27,12 +30,12 @@ export interface RedisStoreOptions {
    * unconnected client. A client you pass stays yours: `close()` does not close it.
    * @default "redis://localhost:6379"
    */
-  redis?: RedisInput;
+  redis?: RedisInput | undefined;
   /**
    * Bound, in ms, on any operation's wait when Redis is unreachable or stalled.
    * @default 5000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 type Reply = unknown;
@@ -71,6 +74,22 @@ export class RedisStore implements MemoryStore {
     this.conn = new RedisConnection(options.redis ?? "redis://localhost:6379", timeoutMs);
   }
 
+  /** EVALSHA, falling back to EVAL (which caches the script) when Redis lost it. */
+  private async evalScript(
+    name: ScriptName,
+    keys: readonly string[],
+    args: readonly string[],
+  ): Promise<Reply> {
+    const script: Script = this.scripts[name];
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.conn.send(["EVALSHA", script.sha, ...tail]);
+    } catch (err) {
+      if (!(err instanceof ErrorReply) || !err.message.startsWith("NOSCRIPT")) throw err;
+      return await this.conn.send(["EVAL", script.source, ...tail]);
+    }
+  }
+
   private async run(
     name: ScriptName,
     ref: ConversationRef,
@@ -78,26 +97,26 @@ export class RedisStore implements MemoryStore {
     policy: WritePolicy | undefined,
     args: readonly string[],
   ): Promise<Reply> {
-    const script: Script = this.scripts[name];
-    const keys = [ref.keys.meta, ref.keys.messageIds];
-    if (script.numKeys === 3) keys.push(fieldKey(ref.keys, field));
+    const keys = [ref.keys.meta, ref.keys.messageIds, ref.keys.registry];
+    if (this.scripts[name].numKeys === 4) keys.push(fieldKey(ref.keys, field));
     const defaultTtl = policy ? ttlArg(policy.defaultTtl) : "-1";
-    const tail = [String(script.numKeys), ...keys, ref.keys.fieldBase, defaultTtl, field, ...args];
     try {
-      try {
-        return await this.conn.send(["EVALSHA", script.sha, ...tail]);
-      } catch (err) {
-        if (!(err instanceof ErrorReply) || !err.message.startsWith("NOSCRIPT")) throw err;
-        return await this.conn.send(["EVAL", script.source, ...tail]);
-      }
+      return await this.evalScript(name, keys, [ref.keys.fieldBase, defaultTtl, field, ...args]);
     } catch (err) {
       throw this.mapError(err, ref, field);
     }
   }
 
-  private mapError(err: unknown, ref: ConversationRef, field: string): unknown {
+  private readonly registry: RegistryBackend = {
+    send: (args) => this.conn.send(args).catch((err: unknown) => Promise.reject(this.mapError(err))),
+    runBucket: (name, bucket, args) =>
+      this.evalScript(name, [bucket], args).catch((err: unknown) => Promise.reject(this.mapError(err))),
+  };
+
+  private mapError(err: unknown, ref?: ConversationRef, field = ""): unknown {
     if (!(err instanceof ErrorReply)) return err;
     const code = /CONVMEM_([A-Z]+)/.exec(err.message)?.[1];
+    if (!ref || !code) return this.conn.storeError(err);
     switch (code) {
       case "WRONGTYPE":
         return wrongTypeError(ref, field);
@@ -278,6 +297,19 @@ export class RedisStore implements MemoryStore {
 
   async deleteConversation(ref: ConversationRef): Promise<number> {
     return Number(await this.run("clear", ref, "", undefined, ["all"]));
+  }
+
+  async serverTime(): Promise<number> {
+    const [secs, micros] = (await this.registry.send(["TIME"])) as [string, string];
+    return Number(secs) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  listConversations(keyPrefix: string, cursor: number, limit: number): Promise<RegistryPage> {
+    return listConversations(this.registry, keyPrefix, cursor, limit);
+  }
+
+  sweepExpired(keyPrefix: string, cutoff: number, cursor: number): Promise<SweepStep> {
+    return sweepExpired(this.registry, keyPrefix, cutoff, cursor);
   }
 
   close(): Promise<void> {

@@ -6,26 +6,31 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/** Names of the scripts, each in `lua/<name>-<numkeys>.lua`. */
+/**
+ * The scripts, each in `lua/<name>-<numkeys>.lua`, with the prelude it is prefixed with:
+ * `lib` for conversation scripts, `reglib` for registry-bucket scripts.
+ */
 export const SCRIPT_NAMES = {
-  get: 3,
-  has: 3,
-  set: 3,
-  update: 2,
-  delete: 3,
-  incr: 3,
-  cas: 3,
-  push: 3,
-  pop: 3,
-  insert: 3,
-  remove: 3,
-  range: 3,
-  length: 3,
-  addmsg: 3,
-  fields: 2,
-  setttl: 2,
-  getttl: 2,
-  clear: 2,
+  get: [4, "lib"],
+  has: [4, "lib"],
+  set: [4, "lib"],
+  update: [3, "lib"],
+  delete: [4, "lib"],
+  incr: [4, "lib"],
+  cas: [4, "lib"],
+  push: [4, "lib"],
+  pop: [4, "lib"],
+  insert: [4, "lib"],
+  remove: [4, "lib"],
+  range: [4, "lib"],
+  length: [4, "lib"],
+  addmsg: [4, "lib"],
+  fields: [3, "lib"],
+  setttl: [3, "lib"],
+  getttl: [3, "lib"],
+  clear: [3, "lib"],
+  reginfo: [1, "reglib"],
+  regsweep: [1, "reglib"],
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_NAMES;
@@ -45,10 +50,11 @@ export function loadScripts(): Record<ScriptName, Script> {
   if (cache) return cache;
   const dir = new URL("./lua/", import.meta.url);
   const read = (file: string) => readFileSync(fileURLToPath(new URL(file, dir)), "utf8");
-  const lib = read("lib.lua");
+  const preludes = { lib: read("lib.lua"), reglib: read("reglib.lua") };
   const out = {} as Record<ScriptName, Script>;
-  for (const [name, numKeys] of Object.entries(SCRIPT_NAMES) as Array<[ScriptName, number]>) {
-    const source = `${lib}\n${read(`${name}-${numKeys}.lua`)}`;
+  const entries = Object.entries(SCRIPT_NAMES) as Array<[ScriptName, readonly [number, "lib" | "reglib"]]>;
+  for (const [name, [numKeys, prelude]] of entries) {
+    const source = `${preludes[prelude]}\n${read(`${name}-${numKeys}.lua`)}`;
     out[name] = { name, numKeys, source, sha: createHash("sha1").update(source).digest("hex") };
   }
   cache = out;

@@ -2,7 +2,10 @@
 --
 -- KEYS[1] meta hash      <prefix>:meta:{<eid>}
 -- KEYS[2] message ids    <prefix>:mids:{<eid>}
--- KEYS[3] field key      <prefix>:conv:{<eid>}:<field>   (field operations only)
+-- KEYS[3] registry       <prefix>:reg:{<tag>}  the conversation's registry bucket: a sorted set
+--                        (member <eid>, score last write) whose tag hashes to the same Cluster
+--                        slot as <eid>, so registry updates are part of the atomic script
+-- KEYS[4] field key      <prefix>:conv:{<eid>}:<field>   (field operations only)
 -- ARGV[1] field key base <prefix>:conv:{<eid>}:
 -- ARGV[2] default conversation TTL in seconds, -1 = never expires
 -- ARGV[3] field name ('' when the script has no single field)
@@ -15,6 +18,8 @@
 --        would pass it, so a write costs O(1) and memory is reclaimed within one TTL period
 --   md   physical deadline of the meta hash itself (max of pd and pinned deadlines); -1 = never
 --   la   last write (ms)
+--   rg   when the conversation was last (re)registered in KEYS[3]; re-registered at most every
+--        REG_EVERY ms, so the registry score is never ahead of `la` and lags it by < REG_EVERY
 --   f:<field>  'c' (follows the conversation TTL) or the field's own deadline (ms; -1 = never)
 --   s:<field>  UTF-8 bytes of the field's encoded value (a list: sum of its elements)
 -- Expiry seen through the API is exact: every script checks deadlines against TIME.
@@ -23,6 +28,8 @@
 
 local META = KEYS[1]
 local MIDS = KEYS[2]
+local REGISTRY = KEYS[3]
+local REG_EVERY = 10000
 local BASE = ARGV[1]
 local DEFAULT_TTL = tonumber(ARGV[2])
 local FIELD = ARGV[3]
@@ -44,9 +51,9 @@ end
 
 -- Loads the conversation state and one field's mode/size.
 local function load(field)
-  local m = redis.call('HMGET', META, 'ttl', 'dl', 'pd', 'md', 'f:' .. field, 's:' .. field)
+  local m = redis.call('HMGET', META, 'ttl', 'dl', 'pd', 'md', 'rg', 'f:' .. field, 's:' .. field)
   return { ttl = tonumber(m[1]), dl = tonumber(m[2]), pd = tonumber(m[3]), md = tonumber(m[4]),
-           mode = m[5] or nil, size = tonumber(m[6]) or 0 }
+           rg = tonumber(m[5]), mode = m[6] or nil, size = tonumber(m[7]) or 0 }
 end
 
 local function conv_alive(s)
@@ -161,11 +168,16 @@ local function commit(s, field, mode, size)
   else
     need = nil
   end
+  local rg = s.rg
+  if rg == nil or NOW - rg >= REG_EVERY or NOW < rg then
+    redis.call('ZADD', REGISTRY, NOW, string.match(META, '^[^{]*{(.*)}$'))
+    rg = NOW
+  end
   if mode then
-    redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', md or -1, 'la', NOW,
+    redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', md or -1, 'la', NOW, 'rg', rg,
       'f:' .. field, mode, 's:' .. field, size)
   else
-    redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', md or -1, 'la', NOW)
+    redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', md or -1, 'la', NOW, 'rg', rg)
   end
   if need and need ~= -1 then redis.call('PEXPIREAT', META, need) end
 end

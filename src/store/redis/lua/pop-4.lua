@@ -2,7 +2,7 @@
 -- Errors: INDEX (missing, empty, or out of range), WRONGTYPE (not a list).
 local s = load(FIELD)
 prepare(s, FIELD)
-local key = KEYS[3]
+local key = KEYS[4]
 local st = list_state(s, key, false)
 if st == false then return fail('WRONGTYPE') end
 if st == 'none' then return fail('INDEX') end

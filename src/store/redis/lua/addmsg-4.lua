@@ -5,7 +5,7 @@
 -- Errors: WRONGTYPE (`messages` holds a non-list value).
 local s = load(FIELD)
 prepare(s, FIELD)
-local key = KEYS[3]
+local key = KEYS[4]
 local st = list_state(s, key, false)
 if not st then return fail('WRONGTYPE') end
 local id = ARGV[4]

@@ -8,6 +8,7 @@ for _, name in ipairs(order) do
   redis.call('DEL', fkey(name))
 end
 redis.call('DEL', MIDS)
+redis.call('ZREM', REGISTRY, string.match(META, '^[^{]*{(.*)}$'))
 if ARGV[4] == 'all' then
   redis.call('DEL', META)
 else

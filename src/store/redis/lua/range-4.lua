@@ -2,7 +2,7 @@
 -- ('' = omitted). A missing field is []. Errors: WRONGTYPE.
 local m = redis.call('HMGET', META, 'dl', 'f:' .. FIELD)
 if not mode_alive({ dl = tonumber(m[1]) }, m[2]) then return {} end
-local key = KEYS[3]
+local key = KEYS[4]
 local ok, n = pcall(redis.call, 'LLEN', key)
 if not ok then
   if redis.call('GET', key) == EMPTY then return {} end

@@ -3,7 +3,7 @@
 -- Returns the new length. Errors: WRONGTYPE (field holds a non-list value).
 local s = load(FIELD)
 prepare(s, FIELD)
-local key = KEYS[3]
+local key = KEYS[4]
 local st = list_state(s, key, true)
 if not st then return fail('WRONGTYPE') end
 local size = s.size

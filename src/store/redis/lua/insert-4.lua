@@ -2,7 +2,7 @@
 -- Returns the new length. Errors: WRONGTYPE.
 local s = load(FIELD)
 prepare(s, FIELD)
-local key = KEYS[3]
+local key = KEYS[4]
 local st = list_state(s, key, true)
 if not st then return fail('WRONGTYPE') end
 local v = ARGV[5]

@@ -6,7 +6,7 @@ local s = load(FIELD)
 local ekind = ARGV[4]
 local en = tonumber(ARGV[5])
 local cur = nil
-if mode_alive(s, s.mode) then cur = read_value(KEYS[3]) end
+if mode_alive(s, s.mode) then cur = read_value(KEYS[4]) end
 local same
 if ekind == 'n' then
   same = cur == nil
@@ -25,6 +25,6 @@ end
 if not same then return { 0, cur } end
 prepare(s, FIELD)
 local nk = 6 + en
-local size = write_value(s, FIELD, KEYS[3], ARGV[nk], ARGV, nk + 1, #ARGV, 'c')
+local size = write_value(s, FIELD, KEYS[4], ARGV[nk], ARGV, nk + 1, #ARGV, 'c')
 commit(s, FIELD, 'c', size)
 return { 1 }

@@ -2,7 +2,7 @@
 -- element is still ARGV[5] (the client found it deep-equal to the value to remove).
 -- Returns 1 when removed, 0 when the list changed meanwhile (the client retries).
 local s = load(FIELD)
-local key = KEYS[3]
+local key = KEYS[4]
 if not mode_alive(s, s.mode) then return 0 end
 local ok, n = pcall(redis.call, 'LLEN', key)
 if not ok or n ~= tonumber(ARGV[6]) then return 0 end

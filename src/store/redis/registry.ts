@@ -1,0 +1,115 @@
+/**
+ * Walks the conversation registry on Redis: one bucket per Cluster slot (see `keys.ts`).
+ * Bucket contents are read with bounded native commands (`ZRANGE … LIMIT`), and only
+ * non-empty buckets run a script, over at most {@link SCRIPT_BATCH} conversations per call,
+ * so no single command is unbounded and Redis is never blocked. No `KEYS`, no `SCAN`.
+ */
+import { registryKey, SLOTS, unescapeId } from "../../keys.js";
+import type { ConversationInfo, RegistryPage, SweepStep } from "../store.js";
+
+/** Buckets read concurrently per step. */
+const BUCKETS_PER_STEP = 512;
+/** Members fetched per `ZRANGE`. */
+const RANGE_PAGE = 1000;
+/** Conversations per registry script call. */
+const SCRIPT_BATCH = 100;
+
+/** What the registry walk needs from the store. */
+export interface RegistryBackend {
+  send(args: readonly string[]): Promise<unknown>;
+  runBucket(name: "reginfo" | "regsweep", bucket: string, args: readonly string[]): Promise<unknown>;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+async function members(backend: RegistryBackend, bucket: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let offset = 0; ; offset += RANGE_PAGE) {
+    const page = (await backend.send([
+      "ZRANGE",
+      bucket,
+      String(offset),
+      String(offset + RANGE_PAGE - 1),
+    ])) as unknown[];
+    for (const m of page) out.push(String(m));
+    if (page.length < RANGE_PAGE) return out;
+  }
+}
+
+function bucketsFrom(prefix: string, cursor: number): { keys: string[]; next: number | undefined } {
+  const end = Math.min(cursor + BUCKETS_PER_STEP, SLOTS);
+  const keys: string[] = [];
+  for (let slot = cursor; slot < end; slot++) keys.push(registryKey(prefix, slot));
+  return { keys, next: end < SLOTS ? end : undefined };
+}
+
+/** Live conversations of the buckets from `cursor`, until about `limit` are collected. */
+export async function listConversations(
+  backend: RegistryBackend,
+  prefix: string,
+  cursor: number,
+  limit: number,
+): Promise<RegistryPage> {
+  const conversations: ConversationInfo[] = [];
+  let next: number | undefined = cursor;
+  while (next !== undefined && conversations.length < limit) {
+    const step = bucketsFrom(prefix, next);
+    next = step.next;
+    const infos = await Promise.all(
+      step.keys.map(async (bucket) => {
+        const ids = await members(backend, bucket);
+        const replies = await Promise.all(
+          chunks(ids, SCRIPT_BATCH).map((batch) => backend.runBucket("reginfo", bucket, [prefix, ...batch])),
+        );
+        const found: ConversationInfo[] = [];
+        for (const flat of replies as unknown[][]) {
+          for (let i = 0; i < flat.length; i += 4) {
+            found.push({
+              conversationId: unescapeId(String(flat[i])),
+              totalFields: Number(flat[i + 1]),
+              totalSizeBytes: Number(flat[i + 2]),
+              lastActivity: Number(flat[i + 3]),
+            });
+          }
+        }
+        return found;
+      }),
+    );
+    for (const found of infos) conversations.push(...found);
+  }
+  return { conversations, cursor: next };
+}
+
+/** One cleanup step over the buckets from `cursor`: candidates are entries scored before `cutoff`. */
+export async function sweepExpired(
+  backend: RegistryBackend,
+  prefix: string,
+  cutoff: number,
+  cursor: number,
+): Promise<SweepStep> {
+  const step = bucketsFrom(prefix, cursor);
+  let scanned = 0;
+  let removed = 0;
+  await Promise.all(
+    step.keys.map(async (bucket) => {
+      for (;;) {
+        const query = ["ZRANGE", bucket, "-inf", `(${cutoff}`, "BYSCORE", "LIMIT", "0", String(SCRIPT_BATCH)];
+        const ids = ((await backend.send(query)) as unknown[]).map(String);
+        if (ids.length === 0) return;
+        const reply = (await backend.runBucket("regsweep", bucket, [
+          prefix,
+          String(cutoff),
+          ...ids,
+        ])) as unknown[];
+        scanned += Number(reply[0]);
+        removed += Number(reply[1]);
+        if (ids.length < SCRIPT_BATCH) return;
+      }
+    }),
+  );
+  return { scanned, removed, cursor: step.next };
+}
