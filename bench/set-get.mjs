@@ -22,10 +22,11 @@ async function startRedis() {
     stdio: "ignore",
   });
   await new Promise((r) => setTimeout(r, 300));
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: () => (proc.kill("SIGKILL"), rmSync(dir, { recursive: true, force: true })),
+  const stop = () => {
+    proc.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
   };
+  return { url: `redis://127.0.0.1:${port}`, stop };
 }
 
 async function measure(concurrency, totalPairs, pair) {
