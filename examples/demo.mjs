@@ -1,88 +1,255 @@
-// convmem demo (single process for now; the multi-process version comes with the demo issue).
-// An SMS assistant in the spirit of the seed's SMSAssistantAgent: it stores each inbound
-// message (idempotently, by the SMS id), reads preferences and recent history, replies with
-// a small rule-based responder, stores the reply and verifies that redelivered messages change nothing.
-// Uses REDIS_URL, else starts redis-server from PATH on a free port, else runs in memory.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+#!/usr/bin/env node
+// convmem demo: many stateless SMS-assistant worker processes sharing conversations through Redis.
+//
+// Starts its own redis-server from PATH on a free port (or uses REDIS_URL), forks N workers,
+// routes M conversations x K inbound messages randomly across them (one message of a
+// conversation in flight at a time, like a per-conversation queue), redelivers some messages
+// on purpose, kills one worker mid-run and redelivers its in-flight messages to the others,
+// then verifies every conversation: history complete, ordered, duplicate-free; counters exact.
+// Without redis-server it runs single-process on the in-memory store and says so.
+//
+// Usage: node examples/demo.mjs [--workers 4] [--conversations 1500] [--messages 30]
+//                               [--concurrency 64] [--no-kill]
+import { fork } from "node:child_process";
+import { parseArgs } from "node:util";
 import { createMemoryManager, InMemoryStore } from "../dist/index.js";
+import { Progress, percentile, startRedisServer } from "./demo-support.mjs";
+import { SMSAssistantAgent } from "./sms-agent.mjs";
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const srv = createServer().once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-
-async function startRedis() {
-  if (spawnSync("redis-server", ["--version"]).status !== 0) return undefined;
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "convmem-demo-"));
-  const proc = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""],
-    {
-      stdio: "ignore",
-    },
-  );
-  const stop = () => {
-    proc.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { url: `redis://127.0.0.1:${port}`, stop };
-}
-
-function respond(text, history, prefs) {
-  const t = text.toLowerCase();
-  if (t.includes("weather")) return prefs.response_length === "short" ? "Sunny." : "Sunny, 21°C, light wind.";
-  if (t.includes("history")) return `We have exchanged ${history.length} recent messages.`;
-  return `You said: ${text}`;
-}
-
-async function handle(manager, env) {
-  const memory = manager.getMemory(env.conversationId);
-  await memory.addMessage("user", env.text, {}, { id: `${env.messageId}:in` });
-  const prefs = await memory.get("user_preferences", { language: "auto", response_length: "medium" });
-  const history = await memory.getMessages({ limit: 5 });
-  const reply = respond(env.text, history, prefs);
-  await memory.addMessage("assistant", reply, {}, { id: `${env.messageId}:out` });
-  return reply;
-}
-
-const external = process.env.REDIS_URL;
-const redis = external ? { url: external, stop() {} } : await startRedis();
-if (!redis) {
-  console.log("redis-server not found on PATH: running on the in-memory store (single process).");
+const { values: opts } = parseArgs({
+  options: {
+    workers: { type: "string", default: "4" },
+    conversations: { type: "string", default: "1500" },
+    messages: { type: "string", default: "30" },
+    concurrency: { type: "string", default: "64" },
+    "no-kill": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+if (opts.help) {
   console.log(
-    "For the distributed version install Redis (apt-get install -y redis-server) or set REDIS_URL.",
+    "usage: npm run demo -- [--workers N] [--conversations M] [--messages K] [--concurrency C] [--no-kill]",
+  );
+  process.exit(0);
+}
+const WORKERS = Number(opts.workers);
+const CONVERSATIONS = Number(opts.conversations);
+const MESSAGES = Number(opts.messages);
+const CONCURRENCY = Number(opts.concurrency);
+for (const [name, value] of Object.entries({ WORKERS, CONVERSATIONS, MESSAGES, CONCURRENCY })) {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    console.error(`demo: --${name.toLowerCase()} must be a positive integer`);
+    process.exit(2);
+  }
+}
+
+/** Runs `lane` over every conversation's queue, CONCURRENCY conversations at a time. */
+async function eachConversation(traffic, lane) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, traffic.length) }, async () => {
+      while (next < traffic.length) await lane(traffic[next++]);
+    }),
   );
 }
-const manager = createMemoryManager(redis ? { redis: redis.url } : { store: new InMemoryStore() });
-let ok = true;
-try {
-  const texts = ["hi", "weather?", "history please", "thanks"];
-  for (let c = 0; c < 20; c++) {
-    for (let i = 0; i < texts.length; i++) {
-      const env = { conversationId: `sms:+1555000${c}`, messageId: `m${i}`, text: texts[i] };
-      await handle(manager, env);
-      if (i === 1) await handle(manager, env); // a redelivery must change nothing
+const DUPLICATE_RATE = 0.03;
+const TEXTS = [
+  "hello",
+  "what's the weather?",
+  "set short please",
+  "weather again?",
+  "show my history",
+  "thanks",
+];
+
+/** The inbound traffic: per conversation, K messages in order. */
+function buildTraffic() {
+  const traffic = [];
+  for (let c = 0; c < CONVERSATIONS; c++) {
+    const conversationId = `sms:+1555${String(c).padStart(6, "0")}`;
+    const queue = [];
+    for (let k = 0; k < MESSAGES; k++) {
+      queue.push({ conversationId, messageId: `sms-${c}-${k}`, payload: { text: TEXTS[k % TEXTS.length] } });
     }
+    traffic.push(queue);
   }
-  for (let c = 0; c < 20; c++) {
-    const memory = manager.getMemory(`sms:+1555000${c}`);
-    const count = await memory.getMessageCount();
-    if (count !== texts.length * 2) ok = false;
+  return traffic;
+}
+
+const redis = process.env.REDIS_URL
+  ? { url: process.env.REDIS_URL, stop: async () => {} }
+  : await startRedisServer();
+if (!redis) {
+  console.log("╭──────────────────────────────────────────────────────────────────────────╮");
+  console.log("│ redis-server not found on PATH: running single-process on InMemoryStore. │");
+  console.log("│ For the distributed demo install Redis (apt-get install -y redis-server) │");
+  console.log("│ or point REDIS_URL at one, then run `npm run demo` again.                │");
+  console.log("╰──────────────────────────────────────────────────────────────────────────╯");
+}
+const manager = redis
+  ? createMemoryManager({ redis: redis.url })
+  : createMemoryManager({ store: new InMemoryStore() });
+const traffic = buildTraffic();
+const total = CONVERSATIONS * MESSAGES;
+const timings = new Map();
+const progress = new Progress(total);
+const started = performance.now();
+let delivered = 0;
+let redelivered = 0;
+let killed = "no";
+
+function record(list) {
+  for (const [op, ms] of list) {
+    if (!timings.has(op)) timings.set(op, []);
+    timings.get(op).push(ms);
   }
-  const sample = manager.getMemory("sms:+15550000");
-  console.log((await sample.getMessages({ limit: 4 })).map((m) => `${m.role}: ${m.content}`).join("\n"));
-  console.log(ok ? "verified: every history complete and duplicate-free" : "VERIFICATION FAILED");
+}
+
+async function runInProcess() {
+  const agent = new SMSAssistantAgent({ manager });
+  agent.onTiming = (op, ms) => record([[op, ms]]);
+  await eachConversation(traffic, async (queue) => {
+    for (const env of queue) {
+      await agent.process(env);
+      delivered++;
+      if (Math.random() < DUPLICATE_RATE) {
+        await agent.process(env);
+        redelivered++;
+      }
+      progress.tick();
+    }
+  });
+}
+
+async function runDistributed() {
+  const workers = [];
+  const inflight = new Map(); // messageId -> { env, worker, resolve }
+  const spawnWorker = () =>
+    new Promise((resolve) => {
+      const child = fork(new URL("./demo-worker.mjs", import.meta.url), [], {
+        env: { ...process.env, REDIS_URL: redis.url },
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
+      const worker = { child, alive: true };
+      child.on("message", (msg) => {
+        if (msg.type === "ready") resolve(worker);
+        const job = inflight.get(msg.messageId);
+        if (!job || job.worker !== worker) return;
+        if (msg.type === "ack") {
+          inflight.delete(msg.messageId);
+          record(msg.timings);
+          job.resolve();
+        } else if (msg.type === "nack") {
+          send(job); // transient failure: redeliver
+        }
+      });
+      child.on("exit", () => {
+        worker.alive = false;
+        for (const job of inflight.values()) {
+          if (job.worker === worker) {
+            redelivered++;
+            send(job); // at-least-once: the dead worker's messages go to another worker
+          }
+        }
+      });
+    });
+  for (let i = 0; i < WORKERS; i++) workers.push(await spawnWorker());
+
+  function send(job) {
+    const live = workers.filter((w) => w.alive);
+    job.worker = live[Math.floor(Math.random() * live.length)];
+    inflight.set(job.env.messageId, job);
+    job.worker.child.send({ type: "env", env: job.env });
+  }
+  const deliver = (env) => new Promise((resolve) => send({ env, worker: undefined, resolve }));
+
+  const killAt = Math.floor(total * 0.4);
+  await eachConversation(traffic, async (queue) => {
+    for (const env of queue) {
+      await deliver(env);
+      delivered++;
+      if (Math.random() < DUPLICATE_RATE) {
+        redelivered++;
+        await deliver(env); // the queue delivers this one twice
+      }
+      progress.tick();
+      if (!opts["no-kill"] && delivered === killAt && WORKERS > 1) {
+        const victim = workers.find((w) => w.alive);
+        killed = `worker pid ${victim.child.pid} killed (SIGKILL) with ${[...inflight.values()].filter((j) => j.worker === victim).length} messages in flight`;
+        victim.child.kill("SIGKILL");
+      }
+    }
+  });
+  for (const w of workers) if (w.alive) w.child.send({ type: "stop" });
+  await Promise.all(workers.map((w) => (w.alive ? new Promise((r) => w.child.once("exit", r)) : undefined)));
+}
+
+/** Checks every conversation; returns a list of problems (empty when all is exact). */
+async function verify() {
+  const problems = [];
+  for (const queue of traffic) {
+    const memory = manager.getMemory(queue[0].conversationId);
+    const history = await memory.getMessages();
+    const expectedIds = queue.flatMap((env) => [`${env.messageId}:in`, `${env.messageId}:out`]);
+    const ids = history.map((m) => m.id);
+    if (ids.length !== expectedIds.length || ids.some((id, i) => id !== expectedIds[i])) {
+      problems.push(
+        `${queue[0].conversationId}: history ${ids.length} messages, expected ${expectedIds.length} in order`,
+      );
+    }
+    if (new Set(ids).size !== ids.length) problems.push(`${queue[0].conversationId}: duplicate message ids`);
+    const stats = await memory.get("conversation_stats");
+    if (stats?.message_count !== queue.length) {
+      problems.push(
+        `${queue[0].conversationId}: message_count ${stats?.message_count}, expected ${queue.length}`,
+      );
+    }
+    if ((await memory.getMessageCount()) !== expectedIds.length)
+      problems.push(`${queue[0].conversationId}: count`);
+  }
+  return problems;
+}
+
+let exitCode = 1;
+try {
+  console.log(
+    redis
+      ? `convmem demo: ${WORKERS} worker processes, ${CONVERSATIONS} conversations × ${MESSAGES} inbound SMS, Redis at ${redis.url}`
+      : `convmem demo (in-memory): ${CONVERSATIONS} conversations × ${MESSAGES} inbound SMS`,
+  );
+  if (redis) await runDistributed();
+  else await runInProcess();
+  progress.done();
+  const seconds = (performance.now() - started) / 1000;
+  const problems = await verify();
+  const stats = await manager.getStats();
+  const fields = stats.conversations.reduce((n, c) => n + c.totalFields, 0);
+  const bytes = stats.conversations.reduce((n, c) => n + c.totalSizeBytes, 0);
+  console.log(
+    `\nprocessed ${delivered} inbound messages (+${redelivered} redeliveries) in ${seconds.toFixed(2)} s`,
+  );
+  console.log(`throughput: ${Math.round(delivered / seconds)} inbound messages/s`);
+  if (redis) console.log(`fault: ${killed}`);
+  console.log("latency per operation (ms):");
+  for (const [op, list] of [...timings].sort()) {
+    console.log(
+      `  ${op.padEnd(12)} n=${String(list.length).padStart(6)}  p50=${percentile(list, 50).toFixed(2)}  p99=${percentile(list, 99).toFixed(2)}`,
+    );
+  }
+  console.log(`getStats(): ${stats.totalConversations} conversations, ${fields} fields, ${bytes} bytes`);
+  if (stats.totalConversations !== CONVERSATIONS)
+    problems.push(`getStats counted ${stats.totalConversations} conversations`);
+  if (problems.length === 0) {
+    console.log(
+      `verified: all ${CONVERSATIONS} histories complete, ordered and duplicate-free; every counter exact`,
+    );
+    exitCode = 0;
+  } else {
+    console.log(`VERIFICATION FAILED (${problems.length} problems):`);
+    for (const p of problems.slice(0, 20)) console.log(`  ${p}`);
+  }
 } finally {
   await manager.close();
-  redis?.stop();
+  await redis?.stop();
 }
-process.exit(ok ? 0 : 1);
+process.exit(exitCode);

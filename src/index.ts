@@ -10,6 +10,7 @@
  * ```
  * @packageDocumentation
  */
+export { BaseAgent, createEnvelope, type Envelope } from "./agent.js";
 export { type Codec, jsonCodec, MAX_DEPTH } from "./codec.js";
 export {
   ConflictError,
