@@ -131,6 +131,7 @@ async function runDistributed() {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
       const worker = { child, alive: true };
+      child.on("error", () => {}); // a send racing the worker's death; its exit handler redelivers
       child.on("message", (msg) => {
         if (msg.type === "ready") resolve(worker);
         const job = inflight.get(msg.messageId);
@@ -156,10 +157,13 @@ async function runDistributed() {
   for (let i = 0; i < WORKERS; i++) workers.push(await spawnWorker());
 
   function send(job) {
-    const live = workers.filter((w) => w.alive);
+    const live = workers.filter((w) => w.alive && w.child.connected);
     job.worker = live[Math.floor(Math.random() * live.length)];
     inflight.set(job.env.messageId, job);
-    job.worker.child.send({ type: "env", env: job.env });
+    job.worker.child.send({ type: "env", env: job.env }, (err) => {
+      if (err && !job.worker.alive) return; // the exit handler redelivers it
+      if (err) setImmediate(() => send(job));
+    });
   }
   const deliver = (env) => new Promise((resolve) => send({ env, worker: undefined, resolve }));
 
@@ -173,9 +177,11 @@ async function runDistributed() {
         await deliver(env); // the queue delivers this one twice
       }
       progress.tick();
-      if (!opts["no-kill"] && delivered === killAt && WORKERS > 1) {
-        const victim = workers.find((w) => w.alive);
+      if (!opts["no-kill"] && killed === "no" && delivered >= killAt && WORKERS > 1) {
+        const load = (w) => [...inflight.values()].filter((j) => j.worker === w).length;
+        const victim = workers.filter((w) => w.alive).sort((a, b) => load(b) - load(a))[0]; // the busiest
         killed = `worker pid ${victim.child.pid} killed (SIGKILL) with ${[...inflight.values()].filter((j) => j.worker === victim).length} messages in flight`;
+        victim.alive = false; // no new work for it; its in-flight messages are redelivered on exit
         victim.child.kill("SIGKILL");
       }
     }

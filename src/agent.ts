@@ -39,7 +39,7 @@ export function createEnvelope(init: {
   if (typeof messageId !== "string" || messageId.length === 0) {
     throw new ValidationError(`messageId must be a non-empty string, got ${describe(messageId)}`);
   }
-  const payload = init.payload ?? {};
+  const payload = init.payload === undefined ? {} : init.payload;
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
     throw new ValidationError(`payload must be a plain object, got ${describe(payload)}`);
   }
