@@ -34,13 +34,9 @@ export {
   type MemoryManagerOptions,
   type MemoryStats,
 } from "./manager.js";
-export {
-  ConversationMemory,
-  type ElementOf,
-  type FieldOf,
-  type Message,
-  type ModifyOptions,
-} from "./memory.js";
+export { ConversationMemory, type ElementOf, type FieldOf } from "./memory.js";
+export type { Message } from "./messages.js";
+export type { ModifyOptions } from "./retry.js";
 export { InMemoryStore } from "./store/in-memory.js";
 export type { RedisClientLike, RedisInput } from "./store/redis/connection.js";
 export { RedisStore, type RedisStoreOptions } from "./store/redis/redis-store.js";

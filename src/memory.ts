@@ -3,31 +3,14 @@
  * the store holds the truth. Validates and encodes here; every call is one atomic store
  * operation (one round trip on Redis) unless its TSDoc says otherwise.
  */
-import { randomUUID } from "node:crypto";
-import { type Codec, decodeJson, encodeJson } from "./codec.js";
-import { ConflictError, FieldNotFoundError, ValidationError } from "./errors.js";
-import { type ConversationKeys, conversationKeys, MESSAGES_FIELD } from "./keys.js";
+import type { Codec } from "./codec.js";
+import { FieldNotFoundError, ValidationError } from "./errors.js";
+import { conversationKeys, MESSAGES_FIELD } from "./keys.js";
+import { type Message, prepareMessage, readMessages, storedMessage } from "./messages.js";
+import { type ConversationTarget, type ModifyOptions, modifyField, removeFirst } from "./retry.js";
 import type { ConversationRef, MemoryStore, StoredValue, WritePolicy } from "./store/store.js";
 import { checkField, checkInteger, checkLimit, checkTtl, describe } from "./validate.js";
-import {
-  checkEncodedSize,
-  decodeValue,
-  encodeItem,
-  encodeItems,
-  encodeValue,
-  jsonEqual,
-  type ValueContext,
-} from "./values.js";
-
-/** A chat message of the conversation history. */
-export interface Message {
-  id: string;
-  role: string;
-  content: string;
-  /** Milliseconds since the epoch, from the store's clock (the Redis server's). */
-  timestamp: number;
-  metadata: Record<string, unknown>;
-}
+import { decodeValue, encodeItem, encodeItems, encodeRecord, encodeValue } from "./values.js";
 
 /** Everything a ConversationMemory needs from its manager. */
 export interface MemoryContext {
@@ -45,17 +28,6 @@ export interface MemoryContext {
 export type FieldOf<S> = Extract<keyof S, string>;
 /** Element type of a list field. */
 export type ElementOf<T> = T extends readonly (infer E)[] ? E : unknown;
-
-/** Options of {@link ConversationMemory.modify}. */
-export interface ModifyOptions<T> {
-  /** Value `fn` receives when the field is missing. */
-  fallback?: T;
-  /** Attempts before {@link ConflictError}. @default 100 */
-  maxRetries?: number;
-}
-
-const DEFAULT_MODIFY_RETRIES = 100;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * One conversation's memory. Obtain it with `manager.getMemory(id)` (cheap, synchronous).
@@ -77,7 +49,8 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   /** The conversation id. */
   readonly conversationId: string;
   private readonly ref: ConversationRef;
-  private readonly values: ValueContext;
+  /** The conversation's store, ref, write policy and value encoding, for the helper modules. */
+  private readonly target: ConversationTarget;
 
   /** @internal Use `manager.getMemory(id)`. */
   constructor(
@@ -85,9 +58,9 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     conversationId: string,
   ) {
     this.conversationId = conversationId;
-    const keys: ConversationKeys = conversationKeys(ctx.keyPrefix, conversationId);
-    this.ref = { id: conversationId, keys };
-    this.values = { codec: ctx.codec, maxValueBytes: ctx.maxValueBytes, conversationId };
+    this.ref = { id: conversationId, keys: conversationKeys(ctx.keyPrefix, conversationId) };
+    const values = { codec: ctx.codec, maxValueBytes: ctx.maxValueBytes, conversationId };
+    this.target = { store: ctx.store, ref: this.ref, policy: ctx.policy, values };
   }
 
   private decode(value: StoredValue): unknown {
@@ -124,20 +97,13 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   async set<K extends FieldOf<S>>(field: K, value: S[K], options?: { ttl?: number | null }): Promise<void> {
     checkField(field);
     const ttl = options && "ttl" in options ? checkTtl(options.ttl) : undefined;
-    const stored = encodeValue(this.values, field, value);
+    const stored = encodeValue(this.target.values, field, value);
     await this.ctx.store.set(this.ref, field, stored, ttl, this.ctx.policy);
   }
 
   /** Stores several fields: all or none, one round trip. */
   async update(record: Partial<S>): Promise<void> {
-    if (typeof record !== "object" || record === null || Array.isArray(record)) {
-      throw new ValidationError(`update takes a plain object of fields, got ${describe(record)}`);
-    }
-    const entries: Array<[string, StoredValue]> = [];
-    for (const [field, value] of Object.entries(record)) {
-      checkField(field);
-      entries.push([field, encodeValue(this.values, field, value)]);
-    }
+    const entries = encodeRecord(this.target.values, record);
     if (entries.length > 0) await this.ctx.store.update(this.ref, entries, this.ctx.policy);
   }
 
@@ -185,46 +151,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     options: ModifyOptions<S[K]> = {},
   ): Promise<S[K]> {
     checkField(field);
-    const maxRetries = checkLimit(options.maxRetries, "maxRetries") ?? DEFAULT_MODIFY_RETRIES;
-    const lockKey = `${this.ref.keys.meta}\u0000${field}`;
-    const previous = this.ctx.locks.get(lockKey);
-    const run = (previous ?? Promise.resolve()).then(
-      () => this.modifyLoop(field, fn, options, maxRetries),
-      () => this.modifyLoop(field, fn, options, maxRetries),
-    );
-    this.ctx.locks.set(lockKey, run);
-    try {
-      return await run;
-    } finally {
-      if (this.ctx.locks.get(lockKey) === run) this.ctx.locks.delete(lockKey);
-    }
-  }
-
-  private async modifyLoop<K extends FieldOf<S>>(
-    field: K,
-    fn: (current: S[K] | undefined) => S[K] | Promise<S[K]>,
-    options: ModifyOptions<S[K]>,
-    maxRetries: number,
-  ): Promise<S[K]> {
-    const fallback =
-      options.fallback === undefined ? undefined : encodeValue(this.values, field, options.fallback);
-    let current = await this.ctx.store.get(this.ref, field);
-    for (let attempt = 1; attempt <= maxRetries; attempt++) {
-      const input = current ?? fallback;
-      const next = encodeValue(
-        this.values,
-        field,
-        await fn(input === undefined ? undefined : (this.decode(input) as S[K])),
-      );
-      const result = await this.ctx.store.compareAndSet(this.ref, field, current, next, this.ctx.policy);
-      if (result.ok) return this.decode(next) as S[K];
-      current = result.current;
-      if (attempt > 2) await sleep(Math.random() * Math.min(50, 2 ** attempt));
-    }
-    throw new ConflictError(
-      `modify of field ${JSON.stringify(field)} in conversation ${JSON.stringify(this.conversationId)} ` +
-        `gave up after ${maxRetries} attempts under contention`,
-    );
+    return modifyField(this.target, this.ctx.locks, field, fn, options);
   }
 
   // ---- lists -----------------------------------------------------------------------------
@@ -237,7 +164,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   ): Promise<number> {
     checkField(field);
     const maxLength = checkLimit(options?.maxLength, "maxLength");
-    const item = encodeItem(this.values, field, value);
+    const item = encodeItem(this.target.values, field, value);
     return this.ctx.store.push(this.ref, field, [item], maxLength, this.ctx.policy);
   }
 
@@ -250,7 +177,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     checkField(field);
     if (!Array.isArray(values)) throw new ValidationError(`extend takes an array, got ${describe(values)}`);
     const maxLength = checkLimit(options?.maxLength, "maxLength");
-    const items = encodeItems(this.values, field, values);
+    const items = encodeItems(this.target.values, field, values);
     return this.ctx.store.push(this.ref, field, items, maxLength, this.ctx.policy);
   }
 
@@ -266,7 +193,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   async insert<K extends FieldOf<S>>(field: K, index: number, value: ElementOf<S[K]>): Promise<number> {
     checkField(field);
     checkInteger(index, "index");
-    const item = encodeItem(this.values, field, value);
+    const item = encodeItem(this.target.values, field, value);
     return this.ctx.store.insert(this.ref, field, index, item, this.ctx.policy);
   }
 
@@ -277,17 +204,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
    */
   async remove<K extends FieldOf<S>>(field: K, value: ElementOf<S[K]>): Promise<boolean> {
     checkField(field);
-    const target = this.ctx.codec.encode(value);
-    for (let attempt = 1; attempt <= DEFAULT_MODIFY_RETRIES; attempt++) {
-      const items = await this.ctx.store.range(this.ref, field, undefined, undefined);
-      const index = items.findIndex((raw) => raw === target || jsonEqual(this.ctx.codec.decode(raw), value));
-      if (index < 0) return false;
-      const expected = items[index] as string;
-      if (await this.ctx.store.removeAt(this.ref, field, index, expected, items.length, this.ctx.policy))
-        return true;
-      if (attempt > 2) await sleep(Math.random() * Math.min(50, 2 ** attempt));
-    }
-    throw new ConflictError(`remove from field ${JSON.stringify(field)} gave up under contention`);
+    return removeFirst(this.target, field, value);
   }
 
   /** The list (a fresh array), or `list.slice(start, end)` of it; a missing field is `[]`. */
@@ -321,41 +238,15 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     metadata: Record<string, unknown> = {},
     options: { id?: string; maxMessages?: number } = {},
   ): Promise<Message> {
-    if (typeof role !== "string") throw new ValidationError(`role must be a string, got ${describe(role)}`);
-    if (typeof content !== "string")
-      throw new ValidationError(`content must be a string, got ${describe(content)}`);
-    if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
-      throw new ValidationError(`metadata must be a plain object, got ${describe(metadata)}`);
-    }
-    const id = options.id === undefined ? randomUUID() : checkMessageId(options.id);
-    const maxMessages = checkLimit(options.maxMessages, "maxMessages") ?? this.ctx.maxMessages;
-    const idJson = JSON.stringify(id);
-    const head = `{"id":${idJson},"role":${JSON.stringify(role)},"content":${JSON.stringify(content)},"timestamp":`;
-    const metadataJson = encodeJson(metadata);
-    const tail = `,"metadata":${metadataJson}}`;
-    checkEncodedSize(this.values, MESSAGES_FIELD, `${head}${Date.now()}${tail}`, "message");
-    const result = await this.ctx.store.addMessage(
-      this.ref,
-      { idJson, head, tail },
-      maxMessages,
-      this.ctx.policy,
-    );
-    if (!result.added) return decodeJson(result.raw) as Message;
-    const copy = decodeJson(metadataJson) as Record<string, unknown>;
-    return { id, role, content, timestamp: result.timestamp, metadata: copy };
+    const message = prepareMessage(this.target.values, role, content, metadata, options);
+    const maxMessages = message.maxMessages ?? this.ctx.maxMessages;
+    const result = await this.ctx.store.addMessage(this.ref, message.prepared, maxMessages, this.ctx.policy);
+    return storedMessage(result, message);
   }
 
   /** The last `limit` messages (all when omitted), oldest first; O(limit), not O(history). */
   async getMessages(options: { limit?: number } = {}): Promise<Message[]> {
-    let start: number | undefined;
-    if (options.limit !== undefined) {
-      const limit = checkInteger(options.limit, "limit");
-      if (limit < 0) throw new ValidationError(`limit must not be negative, got ${limit}`);
-      if (limit === 0) return [];
-      start = -limit;
-    }
-    const items = await this.ctx.store.range(this.ref, MESSAGES_FIELD, start, undefined);
-    return items.map((raw) => decodeJson(raw) as Message);
+    return readMessages(this.ctx.store, this.ref, options.limit);
   }
 
   /** Number of messages (O(1)). */
@@ -402,13 +293,4 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
       fields: Object.fromEntries(sizes),
     };
   }
-}
-
-function checkMessageId(id: unknown): string {
-  if (typeof id !== "string" || id.length === 0 || !id.isWellFormed() || Buffer.byteLength(id) > 512) {
-    throw new ValidationError(
-      `message id must be a non-empty well-formed string of at most 512 bytes, got ${describe(id)}`,
-    );
-  }
-  return id;
 }

@@ -1,11 +1,12 @@
 /**
- * Turning user values into stored values and back: encoding with the codec, the
- * `maxValueBytes` check, decoding to fresh copies, and JSON deep equality (for `remove`).
+ * Turning user values into stored values and back: encoding with the codec (a value, list
+ * elements, an `update` record), the `maxValueBytes` check, decoding to fresh copies, and
+ * JSON deep equality (for `remove`).
  */
 import type { Codec } from "./codec.js";
-import { ValueTooLargeError } from "./errors.js";
+import { ValidationError, ValueTooLargeError } from "./errors.js";
 import type { StoredValue } from "./store/store.js";
-import { utf8Length } from "./validate.js";
+import { checkField, describe, utf8Length } from "./validate.js";
 
 /** What value conversion needs from the manager. */
 export interface ValueContext {
@@ -56,6 +57,19 @@ export function encodeItems(ctx: ValueContext, field: string, values: readonly u
     items[i] = encodeItem(ctx, field, values[i], i);
   }
   return items;
+}
+
+/** Checks and encodes the fields of a plain object (for `update`), in its own key order. */
+export function encodeRecord(ctx: ValueContext, record: unknown): Array<[string, StoredValue]> {
+  if (typeof record !== "object" || record === null || Array.isArray(record)) {
+    throw new ValidationError(`update takes a plain object of fields, got ${describe(record)}`);
+  }
+  const entries: Array<[string, StoredValue]> = [];
+  for (const [field, value] of Object.entries(record)) {
+    checkField(field);
+    entries.push([field, encodeValue(ctx, field, value)]);
+  }
+  return entries;
 }
 
 /** Decodes a stored value to a fresh plain value. */

@@ -3,12 +3,28 @@
  * semantics of the Redis store (same TTL model, same empty-list and message-id rules, same
  * errors), on `Date.now()`. For single-process use, tests, and the demo without Redis.
  * Expired conversations are dropped lazily and by a bounded sweep, so memory stays bounded.
+ * The data structure of one conversation is in `in-memory/conversation.ts`, the table of
+ * them in `in-memory/table.ts`, the registry walk and sweeps in `in-memory/registry.ts`.
  */
 import { MESSAGES_FIELD } from "../keys.js";
+import {
+  copy,
+  dropField,
+  indexIds,
+  listFor,
+  type Mode,
+  messageId,
+  sameValue,
+  settle,
+  sizeOf,
+  storeValue,
+  trimList,
+} from "./in-memory/conversation.js";
+import { listConversations, sweepExpired } from "./in-memory/registry.js";
+import { ConversationTable } from "./in-memory/table.js";
 import type {
   AddMessageResult,
   CasResult,
-  ConversationInfo,
   ConversationRef,
   FieldTtl,
   MemoryStore,
@@ -20,53 +36,6 @@ import type {
 } from "./store.js";
 import { incrRangeError, listIndexError, wrongTypeError } from "./store.js";
 
-const EMPTY = "[]";
-/** Field mode: "c" follows the conversation TTL; a number is its own deadline (ms); null = never. */
-type Mode = "c" | number | null;
-
-interface Field {
-  value: { kind: "scalar"; raw: string } | { kind: "list"; items: string[] };
-  mode: Mode;
-}
-
-interface Conversation {
-  readonly prefix: string;
-  readonly id: string;
-  ttl: number | null | undefined;
-  deadline: number | null | undefined;
-  lastActivity: number;
-  fields: Map<string, Field>;
-  messageIds: Set<string>;
-}
-
-function bytes(text: string): number {
-  return Buffer.byteLength(text, "utf8");
-}
-
-function messageId(raw: string): string | undefined {
-  if (!raw.startsWith('{"id":"')) return undefined;
-  let i = 7;
-  while (i < raw.length) {
-    const c = raw[i];
-    if (c === "\\") i += 2;
-    else if (c === '"') return raw.slice(6, i + 1);
-    else i++;
-  }
-  return undefined;
-}
-
-/** Encoded bytes of a value (a list: the sum of its elements; the empty-list marker: 0). */
-function sizeOf(v: StoredValue): number {
-  if (v.kind === "list") return v.items.reduce((sum, item) => sum + bytes(item), 0);
-  return v.raw === EMPTY ? 0 : bytes(v.raw);
-}
-
-function copy(field: Field): StoredValue {
-  return field.value.kind === "scalar"
-    ? { kind: "scalar", raw: field.value.raw }
-    : { kind: "list", items: [...field.value.items] };
-}
-
 /**
  * The in-process backend.
  *
@@ -76,125 +45,15 @@ function copy(field: Field): StoredValue {
  * ```
  */
 export class InMemoryStore implements MemoryStore {
-  private readonly conversations = new Map<string, Conversation>();
-  private sweepCursor: Iterator<[string, Conversation]> | undefined;
-  private ops = 0;
-  private closed = false;
-
-  private now(): number {
-    return Date.now();
-  }
-
-  private alive(conv: Conversation, field: Field, now: number): boolean {
-    if (field.mode === "c")
-      return conv.deadline === null || (conv.deadline !== undefined && now < conv.deadline);
-    return field.mode === null || now < field.mode;
-  }
-
-  /** The live field, or undefined. */
-  private live(ref: ConversationRef, field: string): { conv: Conversation; f: Field } | undefined {
-    this.tick();
-    const conv = this.conversations.get(ref.keys.meta);
-    const f = conv?.fields.get(field);
-    if (!conv || !f || !this.alive(conv, f, this.now())) return undefined;
-    return { conv, f };
-  }
-
-  /** Prepares a write: drops dead fields, renews the conversation deadline. */
-  private begin(ref: ConversationRef, policy: WritePolicy): Conversation {
-    this.tick();
-    const now = this.now();
-    let conv = this.conversations.get(ref.keys.meta);
-    if (!conv) {
-      conv = {
-        prefix: ref.keys.prefix,
-        id: ref.id,
-        ttl: undefined,
-        deadline: undefined,
-        lastActivity: now,
-        fields: new Map(),
-        messageIds: new Set(),
-      };
-      this.conversations.set(ref.keys.meta, conv);
-    }
-    for (const [name, f] of conv.fields) {
-      if (!this.alive(conv, f, now)) this.dropField(conv, name);
-    }
-    const ttl = conv.ttl === undefined ? policy.defaultTtl : conv.ttl;
-    conv.deadline = ttl === null ? null : now + ttl * 1000;
-    conv.lastActivity = now;
-    return conv;
-  }
-
-  private dropField(conv: Conversation, name: string): void {
-    conv.fields.delete(name);
-    if (name === MESSAGES_FIELD) conv.messageIds.clear();
-  }
-
-  private indexIds(conv: Conversation, field: string, items: readonly string[], add: boolean): void {
-    if (field !== MESSAGES_FIELD) return;
-    for (const item of items) {
-      const id = messageId(item);
-      if (id !== undefined) {
-        if (add) conv.messageIds.add(id);
-        else conv.messageIds.delete(id);
-      }
-    }
-  }
-
-  private store(conv: Conversation, field: string, value: StoredValue, mode: Mode): void {
-    if (field === MESSAGES_FIELD) conv.messageIds.clear();
-    const stored: Field["value"] =
-      value.kind === "scalar"
-        ? { kind: "scalar", raw: value.raw }
-        : value.items.length === 0
-          ? { kind: "scalar", raw: EMPTY }
-          : { kind: "list", items: [...value.items] };
-    conv.fields.set(field, { value: stored, mode });
-    if (stored.kind === "list") this.indexIds(conv, field, stored.items, true);
-  }
-
-  /** The list of a live field for a list write (created when missing), or a WrongTypeError. */
-  private listFor(ref: ConversationRef, conv: Conversation, field: string): string[] {
-    const f = conv.fields.get(field);
-    if (!f || (f.value.kind === "scalar" && f.value.raw === EMPTY)) {
-      const items: string[] = [];
-      conv.fields.set(field, { value: { kind: "list", items }, mode: "c" });
-      return items;
-    }
-    if (f.value.kind !== "list") throw wrongTypeError(ref, field);
-    f.mode = "c";
-    return f.value.items;
-  }
-
-  /** After a list write: an emptied list is kept as the empty-list marker. */
-  private settle(conv: Conversation, field: string): void {
-    const f = conv.fields.get(field);
-    if (f && f.value.kind === "list" && f.value.items.length === 0) f.value = { kind: "scalar", raw: EMPTY };
-  }
-
-  /** The current list of a live field for reading, [] if missing, or a WrongTypeError. */
-  private readList(ref: ConversationRef, field: string): string[] {
-    const hit = this.live(ref, field);
-    if (!hit) return [];
-    if (hit.f.value.kind === "list") return hit.f.value.items;
-    if (hit.f.value.raw === EMPTY) return [];
-    throw wrongTypeError(ref, field);
-  }
-
-  /** Checks, before any change, that a live field can take a list write. */
-  private checkListWritable(ref: ConversationRef, field: string): void {
-    const hit = this.live(ref, field);
-    if (hit && hit.f.value.kind === "scalar" && hit.f.value.raw !== EMPTY) throw wrongTypeError(ref, field);
-  }
+  private readonly table = new ConversationTable();
 
   async get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {
-    const hit = this.live(ref, field);
+    const hit = this.table.live(ref, field);
     return hit ? copy(hit.f) : undefined;
   }
 
   async has(ref: ConversationRef, field: string): Promise<boolean> {
-    return this.live(ref, field) !== undefined;
+    return this.table.live(ref, field) !== undefined;
   }
 
   async set(
@@ -204,9 +63,9 @@ export class InMemoryStore implements MemoryStore {
     ttl: FieldTtl,
     policy: WritePolicy,
   ): Promise<void> {
-    const conv = this.begin(ref, policy);
-    const mode: Mode = ttl === undefined ? "c" : ttl === null ? null : this.now() + ttl * 1000;
-    this.store(conv, field, value, mode);
+    const conv = this.table.begin(ref, policy);
+    const mode: Mode = ttl === undefined ? "c" : ttl === null ? null : this.table.now() + ttl * 1000;
+    storeValue(conv, field, value, mode);
   }
 
   async update(
@@ -214,37 +73,27 @@ export class InMemoryStore implements MemoryStore {
     entries: ReadonlyArray<readonly [string, StoredValue]>,
     policy: WritePolicy,
   ): Promise<void> {
-    const conv = this.begin(ref, policy);
-    for (const [field, value] of entries) this.store(conv, field, value, "c");
+    const conv = this.table.begin(ref, policy);
+    for (const [field, value] of entries) storeValue(conv, field, value, "c");
   }
 
   async delete(ref: ConversationRef, field: string, policy: WritePolicy): Promise<boolean> {
-    if (!this.live(ref, field)) return false;
-    const conv = this.begin(ref, policy);
-    this.dropField(conv, field);
+    if (!this.table.live(ref, field)) return false;
+    const conv = this.table.begin(ref, policy);
+    dropField(conv, field);
     return true;
   }
 
   async keys(ref: ConversationRef): Promise<string[]> {
-    return this.liveItems(ref).map(([name]) => name);
+    return this.table.liveItems(ref).map(([name]) => name);
   }
 
   async items(ref: ConversationRef): Promise<Array<[string, StoredValue]>> {
-    return this.liveItems(ref);
-  }
-
-  private liveItems(ref: ConversationRef): Array<[string, StoredValue]> {
-    this.tick();
-    const conv = this.conversations.get(ref.keys.meta);
-    if (!conv) return [];
-    const now = this.now();
-    const out: Array<[string, StoredValue]> = [];
-    for (const [name, f] of conv.fields) if (this.alive(conv, f, now)) out.push([name, copy(f)]);
-    return out;
+    return this.table.liveItems(ref);
   }
 
   async incr(ref: ConversationRef, field: string, by: number, policy: WritePolicy): Promise<number> {
-    const hit = this.live(ref, field);
+    const hit = this.table.live(ref, field);
     let current = 0;
     if (hit) {
       const v = hit.f.value;
@@ -254,8 +103,8 @@ export class InMemoryStore implements MemoryStore {
     }
     const next = current + by;
     if (!Number.isSafeInteger(next)) throw incrRangeError(ref, field);
-    const conv = this.begin(ref, policy);
-    this.store(conv, field, { kind: "scalar", raw: String(next) }, "c");
+    const conv = this.table.begin(ref, policy);
+    storeValue(conv, field, { kind: "scalar", raw: String(next) }, "c");
     return next;
   }
 
@@ -266,11 +115,11 @@ export class InMemoryStore implements MemoryStore {
     next: StoredValue,
     policy: WritePolicy,
   ): Promise<CasResult> {
-    const hit = this.live(ref, field);
+    const hit = this.table.live(ref, field);
     const current = hit ? copy(hit.f) : undefined;
     if (!sameValue(current, expected)) return { ok: false, current };
-    const conv = this.begin(ref, policy);
-    this.store(conv, field, next, "c");
+    const conv = this.table.begin(ref, policy);
+    storeValue(conv, field, next, "c");
     return { ok: true };
   }
 
@@ -281,28 +130,26 @@ export class InMemoryStore implements MemoryStore {
     maxLength: number | undefined,
     policy: WritePolicy,
   ): Promise<number> {
-    this.checkListWritable(ref, field);
-    const conv = this.begin(ref, policy);
-    const list = this.listFor(ref, conv, field);
+    this.table.checkListWritable(ref, field);
+    const conv = this.table.begin(ref, policy);
+    const list = listFor(ref, conv, field);
     list.push(...items);
-    this.indexIds(conv, field, items, true);
-    if (maxLength !== undefined && list.length > maxLength) {
-      this.indexIds(conv, field, list.splice(0, list.length - maxLength), false);
-    }
+    indexIds(conv, field, items, true);
+    trimList(conv, field, list, maxLength);
     const n = list.length;
-    this.settle(conv, field);
+    settle(conv, field);
     return n;
   }
 
   async pop(ref: ConversationRef, field: string, index: number, policy: WritePolicy): Promise<string> {
-    const current = this.readList(ref, field);
+    const current = this.table.readList(ref, field);
     const i = index < 0 ? index + current.length : index;
     if (i < 0 || i >= current.length) throw listIndexError(ref, field);
-    const conv = this.begin(ref, policy);
-    const list = this.listFor(ref, conv, field);
+    const conv = this.table.begin(ref, policy);
+    const list = listFor(ref, conv, field);
     const [value] = list.splice(i, 1) as [string];
-    this.indexIds(conv, field, [value], false);
-    this.settle(conv, field);
+    indexIds(conv, field, [value], false);
+    settle(conv, field);
     return value;
   }
 
@@ -313,13 +160,13 @@ export class InMemoryStore implements MemoryStore {
     item: string,
     policy: WritePolicy,
   ): Promise<number> {
-    this.checkListWritable(ref, field);
-    const conv = this.begin(ref, policy);
-    const list = this.listFor(ref, conv, field);
+    this.table.checkListWritable(ref, field);
+    const conv = this.table.begin(ref, policy);
+    const list = listFor(ref, conv, field);
     const n = list.length;
     const i = index < 0 ? Math.max(index + n, 0) : Math.min(index, n);
     list.splice(i, 0, item);
-    this.indexIds(conv, field, [item], true);
+    indexIds(conv, field, [item], true);
     return list.length;
   }
 
@@ -331,15 +178,15 @@ export class InMemoryStore implements MemoryStore {
     length: number,
     policy: WritePolicy,
   ): Promise<boolean> {
-    const hit = this.live(ref, field);
+    const hit = this.table.live(ref, field);
     if (hit?.f.value.kind !== "list") return false;
     const items = hit.f.value.items;
     if (items.length !== length || items[index] !== expected) return false;
-    const conv = this.begin(ref, policy);
-    const list = this.listFor(ref, conv, field);
+    const conv = this.table.begin(ref, policy);
+    const list = listFor(ref, conv, field);
     list.splice(index, 1);
-    this.indexIds(conv, field, [expected], false);
-    this.settle(conv, field);
+    indexIds(conv, field, [expected], false);
+    settle(conv, field);
     return true;
   }
 
@@ -349,11 +196,11 @@ export class InMemoryStore implements MemoryStore {
     start: number | undefined,
     end: number | undefined,
   ): Promise<string[]> {
-    return this.readList(ref, field).slice(start, end);
+    return this.table.readList(ref, field).slice(start, end);
   }
 
   async length(ref: ConversationRef, field: string): Promise<number> {
-    return this.readList(ref, field).length;
+    return this.table.readList(ref, field).length;
   }
 
   async addMessage(
@@ -362,8 +209,8 @@ export class InMemoryStore implements MemoryStore {
     maxMessages: number | undefined,
     policy: WritePolicy,
   ): Promise<AddMessageResult> {
-    const existing = this.readList(ref, MESSAGES_FIELD);
-    const conv = this.conversations.get(ref.keys.meta);
+    const existing = this.table.readList(ref, MESSAGES_FIELD);
+    const conv = this.table.conversations.get(ref.keys.meta);
     if (conv?.messageIds.has(message.idJson)) {
       for (let i = existing.length - 1; i >= 0; i--) {
         const raw = existing[i] as string;
@@ -371,47 +218,34 @@ export class InMemoryStore implements MemoryStore {
       }
       conv.messageIds.delete(message.idJson);
     }
-    const fresh = this.begin(ref, policy);
-    const timestamp = this.now();
+    const fresh = this.table.begin(ref, policy);
+    const timestamp = this.table.now();
     const raw = `${message.head}${timestamp}${message.tail}`;
-    const list = this.listFor(ref, fresh, MESSAGES_FIELD);
+    const list = listFor(ref, fresh, MESSAGES_FIELD);
     list.push(raw);
     fresh.messageIds.add(message.idJson);
-    if (maxMessages !== undefined && list.length > maxMessages) {
-      this.indexIds(fresh, MESSAGES_FIELD, list.splice(0, list.length - maxMessages), false);
-    }
+    trimList(fresh, MESSAGES_FIELD, list, maxMessages);
     return { added: true, timestamp };
   }
 
   async setTtl(ref: ConversationRef, ttl: number | null, policy: WritePolicy): Promise<void> {
-    const conv = this.begin(ref, policy);
+    const conv = this.table.begin(ref, policy);
     conv.ttl = ttl;
-    conv.deadline = ttl === null ? null : this.now() + ttl * 1000;
+    conv.deadline = ttl === null ? null : this.table.now() + ttl * 1000;
     for (const f of conv.fields.values()) f.mode = "c";
   }
 
   async getTtl(ref: ConversationRef): Promise<number | null | undefined> {
-    this.tick();
-    const conv = this.conversations.get(ref.keys.meta);
-    if (!conv) return undefined;
-    const now = this.now();
-    let best: number | undefined;
-    for (const f of conv.fields.values()) {
-      if (!this.alive(conv, f, now)) continue;
-      const deadline = f.mode === "c" ? conv.deadline : f.mode;
-      if (deadline === null || deadline === undefined) return null;
-      if (best === undefined || deadline > best) best = deadline;
-    }
-    return best === undefined ? undefined : best - now;
+    return this.table.remainingMs(ref);
   }
 
   async sizes(ref: ConversationRef): Promise<Array<[string, number]>> {
-    return this.liveItems(ref).map(([name, v]) => [name, sizeOf(v)]);
+    return this.table.liveItems(ref).map(([name, v]) => [name, sizeOf(v)]);
   }
 
   async clear(ref: ConversationRef): Promise<number> {
-    const removed = this.liveItems(ref).length;
-    const conv = this.conversations.get(ref.keys.meta);
+    const removed = this.table.liveItems(ref).length;
+    const conv = this.table.conversations.get(ref.keys.meta);
     if (conv) {
       conv.fields.clear();
       conv.messageIds.clear();
@@ -421,91 +255,25 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async deleteConversation(ref: ConversationRef): Promise<number> {
-    const removed = this.liveItems(ref).length;
-    this.conversations.delete(ref.keys.meta);
+    const removed = this.table.liveItems(ref).length;
+    this.table.conversations.delete(ref.keys.meta);
     return removed;
   }
 
   async serverTime(): Promise<number> {
-    return this.now();
+    return this.table.now();
   }
 
   /** Live conversations under `keyPrefix`; the cursor counts conversations of that prefix. */
   async listConversations(keyPrefix: string, cursor: number, limit: number): Promise<RegistryPage> {
-    const now = this.now();
-    const conversations: ConversationInfo[] = [];
-    let index = 0;
-    for (const conv of this.conversations.values()) {
-      if (conv.prefix !== keyPrefix) continue;
-      if (index++ < cursor) continue;
-      const info = this.summary(conv, now);
-      if (info) conversations.push(info);
-      if (index - cursor >= limit) return { conversations, cursor: index };
-    }
-    return { conversations, cursor: undefined };
+    return listConversations(this.table.conversations, keyPrefix, cursor, limit, this.table.now());
   }
 
   async sweepExpired(keyPrefix: string, cutoff: number, _cursor: number): Promise<SweepStep> {
-    const now = this.now();
-    let scanned = 0;
-    let removed = 0;
-    for (const [key, conv] of this.conversations) {
-      if (conv.prefix !== keyPrefix) continue;
-      scanned++;
-      const info = this.summary(conv, now);
-      if (!info || conv.lastActivity < cutoff) {
-        this.conversations.delete(key);
-        if (info) removed++;
-      }
-    }
-    return { scanned, removed, cursor: undefined };
-  }
-
-  private summary(conv: Conversation, now: number): ConversationInfo | undefined {
-    let totalFields = 0;
-    let totalSizeBytes = 0;
-    for (const f of conv.fields.values()) {
-      if (!this.alive(conv, f, now)) continue;
-      totalFields++;
-      totalSizeBytes += sizeOf(f.value);
-    }
-    if (totalFields === 0) return undefined;
-    return { conversationId: conv.id, totalFields, totalSizeBytes, lastActivity: conv.lastActivity };
+    return sweepExpired(this.table.conversations, keyPrefix, cutoff, this.table.now());
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.table.close();
   }
-
-  /** Every 1024 operations, drops up to 256 fully expired conversations (bounded work). */
-  private tick(): void {
-    if (this.closed) return;
-    if (++this.ops % 1024 !== 0) return;
-    const now = this.now();
-    for (let n = 0; n < 256; n++) {
-      this.sweepCursor ??= this.conversations.entries();
-      const next = this.sweepCursor.next();
-      if (next.done) {
-        this.sweepCursor = undefined;
-        return;
-      }
-      const [key, conv] = next.value;
-      let anyAlive = false;
-      for (const f of conv.fields.values()) {
-        if (this.alive(conv, f, now)) {
-          anyAlive = true;
-          break;
-        }
-      }
-      const pending = conv.deadline === null || (conv.deadline !== undefined && now < conv.deadline);
-      if (!anyAlive && !pending) this.conversations.delete(key);
-    }
-  }
-}
-
-function sameValue(a: StoredValue | undefined, b: StoredValue | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  if (a.kind === "scalar") return b.kind === "scalar" && a.raw === b.raw;
-  if (b.kind === "scalar") return false;
-  return a.items.length === b.items.length && a.items.every((item, i) => item === b.items[i]);
 }

@@ -1,11 +1,10 @@
 /**
  * `RedisStore`: the {@link MemoryStore} on Redis. Every operation is one `EVALSHA` of a Lua
  * script from `lua/` over the keys of one conversation (one Cluster hash slot), so each is
- * atomic and one round trip. Script error codes (`CONVMEM_*`) map to the typed errors here.
+ * atomic and one round trip. Running scripts and mapping their error codes (`CONVMEM_*`)
+ * to the typed errors is in `script-runner.ts`; argument and reply formats in `wire.ts`.
  */
-import { ErrorReply } from "redis";
 import { ValidationError } from "../../errors.js";
-import { fieldKey } from "../../keys.js";
 import type {
   AddMessageResult,
   CasResult,
@@ -18,10 +17,20 @@ import type {
   SweepStep,
   WritePolicy,
 } from "../store.js";
-import { incrRangeError, listIndexError, wrongTypeError } from "../store.js";
 import { DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
-import { listConversations, type RegistryBackend, sweepExpired } from "./registry.js";
-import { loadScripts, type Script, type ScriptName } from "./scripts.js";
+import { listConversations, sweepExpired } from "./registry.js";
+import { ScriptRunner } from "./script-runner.js";
+import { loadScripts } from "./scripts.js";
+import {
+  entryArgs,
+  expectedArgs,
+  numberPairs,
+  optionalArg,
+  toStored,
+  ttlArg,
+  valueArgs,
+  valuePairs,
+} from "./wire.js";
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -38,23 +47,6 @@ export interface RedisStoreOptions {
   timeoutMs?: number | undefined;
 }
 
-type Reply = unknown;
-
-function ttlArg(ttl: number | null): string {
-  return ttl === null ? "-1" : String(ttl);
-}
-
-function valueArgs(value: StoredValue): string[] {
-  return value.kind === "scalar" ? ["s", value.raw] : ["l", ...value.items];
-}
-
-function toStored(reply: Reply): StoredValue | undefined {
-  if (!Array.isArray(reply)) return undefined;
-  return reply[0] === 1
-    ? { kind: "scalar", raw: String(reply[1]) }
-    : { kind: "list", items: (reply[1] as unknown[]).map(String) };
-}
-
 /**
  * The Redis backend (standalone Redis >= 7).
  *
@@ -65,76 +57,23 @@ function toStored(reply: Reply): StoredValue | undefined {
  */
 export class RedisStore implements MemoryStore {
   private readonly conn: RedisConnection;
-  private readonly scripts = loadScripts();
+  private readonly scripts: ScriptRunner;
 
   constructor(options: RedisStoreOptions = {}) {
+    const scripts = loadScripts();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
       throw new ValidationError("timeoutMs must be a positive number");
     this.conn = new RedisConnection(options.redis ?? "redis://localhost:6379", timeoutMs);
-  }
-
-  /** EVALSHA, falling back to EVAL (which caches the script) when Redis lost it. */
-  private async evalScript(
-    name: ScriptName,
-    keys: readonly string[],
-    args: readonly string[],
-  ): Promise<Reply> {
-    const script: Script = this.scripts[name];
-    const tail = [String(keys.length), ...keys, ...args];
-    try {
-      return await this.conn.send(["EVALSHA", script.sha, ...tail]);
-    } catch (err) {
-      if (!(err instanceof ErrorReply) || !err.message.startsWith("NOSCRIPT")) throw err;
-      return await this.conn.send(["EVAL", script.source, ...tail]);
-    }
-  }
-
-  private async run(
-    name: ScriptName,
-    ref: ConversationRef,
-    field: string,
-    policy: WritePolicy | undefined,
-    args: readonly string[],
-  ): Promise<Reply> {
-    const keys = [ref.keys.meta, ref.keys.messageIds, ref.keys.registry];
-    if (this.scripts[name].numKeys === 4) keys.push(fieldKey(ref.keys, field));
-    const defaultTtl = policy ? ttlArg(policy.defaultTtl) : "-1";
-    try {
-      return await this.evalScript(name, keys, [ref.keys.fieldBase, defaultTtl, field, ...args]);
-    } catch (err) {
-      throw this.mapError(err, ref, field);
-    }
-  }
-
-  private readonly registry: RegistryBackend = {
-    send: (args) => this.conn.send(args).catch((err: unknown) => Promise.reject(this.mapError(err))),
-    runBucket: (name, bucket, args) =>
-      this.evalScript(name, [bucket], args).catch((err: unknown) => Promise.reject(this.mapError(err))),
-  };
-
-  private mapError(err: unknown, ref?: ConversationRef, field = ""): unknown {
-    if (!(err instanceof ErrorReply)) return err;
-    const code = /CONVMEM_([A-Z]+)/.exec(err.message)?.[1];
-    if (!ref || !code) return this.conn.storeError(err);
-    switch (code) {
-      case "WRONGTYPE":
-        return wrongTypeError(ref, field);
-      case "INDEX":
-        return listIndexError(ref, field);
-      case "RANGE":
-        return incrRangeError(ref, field);
-      default:
-        return this.conn.storeError(err);
-    }
+    this.scripts = new ScriptRunner(this.conn, scripts);
   }
 
   async get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {
-    return toStored(await this.run("get", ref, field, undefined, []));
+    return toStored(await this.scripts.run("get", ref, field, undefined, []));
   }
 
   async has(ref: ConversationRef, field: string): Promise<boolean> {
-    return (await this.run("has", ref, field, undefined, [])) === 1;
+    return (await this.scripts.run("has", ref, field, undefined, [])) === 1;
   }
 
   async set(
@@ -144,7 +83,8 @@ export class RedisStore implements MemoryStore {
     ttl: FieldTtl,
     policy: WritePolicy,
   ): Promise<void> {
-    await this.run("set", ref, field, policy, [ttl === undefined ? "" : ttlArg(ttl), ...valueArgs(value)]);
+    const fieldTtl = ttl === undefined ? "" : ttlArg(ttl);
+    await this.scripts.run("set", ref, field, policy, [fieldTtl, ...valueArgs(value)]);
   }
 
   async update(
@@ -152,34 +92,23 @@ export class RedisStore implements MemoryStore {
     entries: ReadonlyArray<readonly [string, StoredValue]>,
     policy: WritePolicy,
   ): Promise<void> {
-    const args: string[] = [];
-    for (const [field, value] of entries) {
-      const items = value.kind === "scalar" ? [value.raw] : value.items;
-      args.push(field, value.kind === "scalar" ? "s" : "l", String(items.length), ...items);
-    }
-    await this.run("update", ref, "", policy, args);
+    await this.scripts.run("update", ref, "", policy, entryArgs(entries));
   }
 
   async delete(ref: ConversationRef, field: string, policy: WritePolicy): Promise<boolean> {
-    return (await this.run("delete", ref, field, policy, [])) === 1;
+    return (await this.scripts.run("delete", ref, field, policy, [])) === 1;
   }
 
   async keys(ref: ConversationRef): Promise<string[]> {
-    return ((await this.run("fields", ref, "", undefined, ["keys"])) as unknown[]).map(String);
+    return ((await this.scripts.run("fields", ref, "", undefined, ["keys"])) as unknown[]).map(String);
   }
 
   async items(ref: ConversationRef): Promise<Array<[string, StoredValue]>> {
-    const flat = (await this.run("fields", ref, "", undefined, ["items"])) as unknown[];
-    const out: Array<[string, StoredValue]> = [];
-    for (let i = 0; i < flat.length; i += 2) {
-      const value = toStored(flat[i + 1]);
-      if (value) out.push([String(flat[i]), value]);
-    }
-    return out;
+    return valuePairs(await this.scripts.run("fields", ref, "", undefined, ["items"]));
   }
 
   async incr(ref: ConversationRef, field: string, by: number, policy: WritePolicy): Promise<number> {
-    return Number(await this.run("incr", ref, field, policy, [String(by)]));
+    return Number(await this.scripts.run("incr", ref, field, policy, [String(by)]));
   }
 
   async compareAndSet(
@@ -189,13 +118,8 @@ export class RedisStore implements MemoryStore {
     next: StoredValue,
     policy: WritePolicy,
   ): Promise<CasResult> {
-    const exp =
-      expected === undefined
-        ? ["n", "0"]
-        : expected.kind === "scalar"
-          ? ["s", "1", expected.raw]
-          : ["l", String(expected.items.length), ...expected.items];
-    const reply = (await this.run("cas", ref, field, policy, [...exp, ...valueArgs(next)])) as unknown[];
+    const args = [...expectedArgs(expected), ...valueArgs(next)];
+    const reply = (await this.scripts.run("cas", ref, field, policy, args)) as unknown[];
     return reply[0] === 1 ? { ok: true } : { ok: false, current: toStored(reply[1]) };
   }
 
@@ -206,16 +130,11 @@ export class RedisStore implements MemoryStore {
     maxLength: number | undefined,
     policy: WritePolicy,
   ): Promise<number> {
-    return Number(
-      await this.run("push", ref, field, policy, [
-        maxLength === undefined ? "" : String(maxLength),
-        ...items,
-      ]),
-    );
+    return Number(await this.scripts.run("push", ref, field, policy, [optionalArg(maxLength), ...items]));
   }
 
   async pop(ref: ConversationRef, field: string, index: number, policy: WritePolicy): Promise<string> {
-    return String(await this.run("pop", ref, field, policy, [String(index)]));
+    return String(await this.scripts.run("pop", ref, field, policy, [String(index)]));
   }
 
   async insert(
@@ -225,7 +144,7 @@ export class RedisStore implements MemoryStore {
     item: string,
     policy: WritePolicy,
   ): Promise<number> {
-    return Number(await this.run("insert", ref, field, policy, [String(index), item]));
+    return Number(await this.scripts.run("insert", ref, field, policy, [String(index), item]));
   }
 
   async removeAt(
@@ -236,7 +155,8 @@ export class RedisStore implements MemoryStore {
     length: number,
     policy: WritePolicy,
   ): Promise<boolean> {
-    return (await this.run("remove", ref, field, policy, [String(index), expected, String(length)])) === 1;
+    const args = [String(index), expected, String(length)];
+    return (await this.scripts.run("remove", ref, field, policy, args)) === 1;
   }
 
   async range(
@@ -245,15 +165,15 @@ export class RedisStore implements MemoryStore {
     start: number | undefined,
     end: number | undefined,
   ): Promise<string[]> {
-    const reply = await this.run("range", ref, field, undefined, [
-      start === undefined ? "" : String(start),
-      end === undefined ? "" : String(end),
+    const reply = await this.scripts.run("range", ref, field, undefined, [
+      optionalArg(start),
+      optionalArg(end),
     ]);
     return (reply as unknown[]).map(String);
   }
 
   async length(ref: ConversationRef, field: string): Promise<number> {
-    return Number(await this.run("length", ref, field, undefined, []));
+    return Number(await this.scripts.run("length", ref, field, undefined, []));
   }
 
   async addMessage(
@@ -262,54 +182,47 @@ export class RedisStore implements MemoryStore {
     maxMessages: number | undefined,
     policy: WritePolicy,
   ): Promise<AddMessageResult> {
-    const reply = (await this.run("addmsg", ref, "messages", policy, [
-      message.idJson,
-      message.head,
-      message.tail,
-      maxMessages === undefined ? "" : String(maxMessages),
-    ])) as unknown[];
+    const args = [message.idJson, message.head, message.tail, optionalArg(maxMessages)];
+    const reply = (await this.scripts.run("addmsg", ref, "messages", policy, args)) as unknown[];
     return reply[0] === 1
       ? { added: true, timestamp: Number(reply[1]) }
       : { added: false, raw: String(reply[1]) };
   }
 
   async setTtl(ref: ConversationRef, ttl: number | null, policy: WritePolicy): Promise<void> {
-    await this.run("setttl", ref, "", policy, [ttlArg(ttl)]);
+    await this.scripts.run("setttl", ref, "", policy, [ttlArg(ttl)]);
   }
 
   async getTtl(ref: ConversationRef): Promise<number | null | undefined> {
-    const reply = await this.run("getttl", ref, "", undefined, []);
+    const reply = await this.scripts.run("getttl", ref, "", undefined, []);
     if (reply === null || reply === undefined) return undefined;
     const ms = Number(reply);
     return ms === -1 ? null : ms;
   }
 
   async sizes(ref: ConversationRef): Promise<Array<[string, number]>> {
-    const flat = (await this.run("fields", ref, "", undefined, ["sizes"])) as unknown[];
-    const out: Array<[string, number]> = [];
-    for (let i = 0; i < flat.length; i += 2) out.push([String(flat[i]), Number(flat[i + 1])]);
-    return out;
+    return numberPairs(await this.scripts.run("fields", ref, "", undefined, ["sizes"]));
   }
 
   async clear(ref: ConversationRef): Promise<number> {
-    return Number(await this.run("clear", ref, "", undefined, ["fields"]));
+    return Number(await this.scripts.run("clear", ref, "", undefined, ["fields"]));
   }
 
   async deleteConversation(ref: ConversationRef): Promise<number> {
-    return Number(await this.run("clear", ref, "", undefined, ["all"]));
+    return Number(await this.scripts.run("clear", ref, "", undefined, ["all"]));
   }
 
   async serverTime(): Promise<number> {
-    const [secs, micros] = (await this.registry.send(["TIME"])) as [string, string];
+    const [secs, micros] = (await this.scripts.registry.send(["TIME"])) as [string, string];
     return Number(secs) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
   listConversations(keyPrefix: string, cursor: number, limit: number): Promise<RegistryPage> {
-    return listConversations(this.registry, keyPrefix, cursor, limit);
+    return listConversations(this.scripts.registry, keyPrefix, cursor, limit);
   }
 
   sweepExpired(keyPrefix: string, cutoff: number, cursor: number): Promise<SweepStep> {
-    return sweepExpired(this.registry, keyPrefix, cutoff, cursor);
+    return sweepExpired(this.scripts.registry, keyPrefix, cutoff, cursor);
   }
 
   close(): Promise<void> {

@@ -1,0 +1,100 @@
+/**
+ * Chat messages of the conversation history: checking a new message and preparing it as
+ * JSON text around the store's timestamp (so the store never encodes), and turning store
+ * replies and the stored history back into {@link Message}s.
+ */
+import { randomUUID } from "node:crypto";
+import { decodeJson, encodeJson } from "./codec.js";
+import { ValidationError } from "./errors.js";
+import { MESSAGES_FIELD } from "./keys.js";
+import type { AddMessageResult, ConversationRef, MemoryStore, PreparedMessage } from "./store/store.js";
+import { checkInteger, checkLimit, describe } from "./validate.js";
+import { checkEncodedSize, type ValueContext } from "./values.js";
+
+/** A chat message of the conversation history. */
+export interface Message {
+  id: string;
+  role: string;
+  content: string;
+  /** Milliseconds since the epoch, from the store's clock (the Redis server's). */
+  timestamp: number;
+  metadata: Record<string, unknown>;
+}
+
+/** A new message ready for the store's `addMessage`, with what its reply is built from. */
+export interface NewMessage {
+  readonly id: string;
+  readonly role: string;
+  readonly content: string;
+  readonly prepared: PreparedMessage;
+  /** The encoded metadata, decoded again for the returned message's own copy. */
+  readonly metadataJson: string;
+  /** `options.maxMessages`, checked; undefined when not given. */
+  readonly maxMessages: number | undefined;
+}
+
+/**
+ * Checks a new message (role, content, metadata, `options.id`, `options.maxMessages`, in
+ * that order; a missing id is generated) and encodes it as the JSON text before and after
+ * its timestamp, checked against `maxValueBytes` with the current time in place of the store's.
+ */
+export function prepareMessage(
+  values: ValueContext,
+  role: string,
+  content: string,
+  metadata: Record<string, unknown>,
+  options: { id?: string; maxMessages?: number },
+): NewMessage {
+  if (typeof role !== "string") throw new ValidationError(`role must be a string, got ${describe(role)}`);
+  if (typeof content !== "string")
+    throw new ValidationError(`content must be a string, got ${describe(content)}`);
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
+    throw new ValidationError(`metadata must be a plain object, got ${describe(metadata)}`);
+  }
+  const id = options.id === undefined ? randomUUID() : checkMessageId(options.id);
+  const maxMessages = checkLimit(options.maxMessages, "maxMessages");
+  const idJson = JSON.stringify(id);
+  const head = `{"id":${idJson},"role":${JSON.stringify(role)},"content":${JSON.stringify(content)},"timestamp":`;
+  const metadataJson = encodeJson(metadata);
+  const tail = `,"metadata":${metadataJson}}`;
+  checkEncodedSize(values, MESSAGES_FIELD, `${head}${Date.now()}${tail}`, "message");
+  return { id, role, content, prepared: { idJson, head, tail }, metadataJson, maxMessages };
+}
+
+/** The message the store added (with its timestamp), or the one already stored under its id. */
+export function storedMessage(result: AddMessageResult, message: NewMessage): Message {
+  if (!result.added) return decodeMessage(result.raw);
+  const { id, role, content } = message;
+  const copy = decodeJson(message.metadataJson) as Record<string, unknown>;
+  return { id, role, content, timestamp: result.timestamp, metadata: copy };
+}
+
+/** The last `limit` messages (all when undefined), oldest first; a negative limit is an error. */
+export async function readMessages(
+  store: MemoryStore,
+  ref: ConversationRef,
+  limit: number | undefined,
+): Promise<Message[]> {
+  let start: number | undefined;
+  if (limit !== undefined) {
+    const checked = checkInteger(limit, "limit");
+    if (checked < 0) throw new ValidationError(`limit must not be negative, got ${checked}`);
+    if (checked === 0) return [];
+    start = -checked;
+  }
+  const items = await store.range(ref, MESSAGES_FIELD, start, undefined);
+  return items.map(decodeMessage);
+}
+
+function decodeMessage(raw: string): Message {
+  return decodeJson(raw) as Message;
+}
+
+function checkMessageId(id: unknown): string {
+  if (typeof id !== "string" || id.length === 0 || !id.isWellFormed() || Buffer.byteLength(id) > 512) {
+    throw new ValidationError(
+      `message id must be a non-empty well-formed string of at most 512 bytes, got ${describe(id)}`,
+    );
+  }
+  return id;
+}

@@ -1,0 +1,121 @@
+/**
+ * The optimistic retry loops behind `modify` and `remove`: read, decide, then write only if
+ * nothing changed meanwhile, else try again after a short random pause, giving up with
+ * {@link ConflictError}. `modify` calls on one field are also queued within this process.
+ */
+import { ConflictError } from "./errors.js";
+import type { ConversationRef, MemoryStore, WritePolicy } from "./store/store.js";
+import { checkLimit } from "./validate.js";
+import { decodeValue, encodeValue, jsonEqual, type ValueContext } from "./values.js";
+
+/** Options of {@link ConversationMemory.modify}. */
+export interface ModifyOptions<T> {
+  /** Value `fn` receives when the field is missing. */
+  fallback?: T;
+  /** Attempts before {@link ConflictError}. @default 100 */
+  maxRetries?: number;
+}
+
+/** Attempts before {@link ConflictError}: `remove` always, `modify` unless given `maxRetries`. */
+const DEFAULT_MODIFY_RETRIES = 100;
+
+/** What a loop works on: one conversation in one store, its write policy and value encoding. */
+export interface ConversationTarget {
+  readonly store: MemoryStore;
+  readonly ref: ConversationRef;
+  readonly policy: WritePolicy;
+  readonly values: ValueContext;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A random pause before the attempt after `attempt`, growing with it (capped at 50 ms). */
+function pause(attempt: number): Promise<void> {
+  return sleep(Math.random() * Math.min(50, 2 ** attempt));
+}
+
+/**
+ * Runs `task` once every task queued before it under `key` has settled (fulfilled or not).
+ * `locks` holds an entry only while a task of that key is queued or running.
+ */
+async function queued<T>(
+  locks: Map<string, Promise<unknown>>,
+  key: string,
+  task: () => Promise<T>,
+): Promise<T> {
+  const previous = locks.get(key);
+  const run = (previous ?? Promise.resolve()).then(task, task);
+  locks.set(key, run);
+  try {
+    return await run;
+  } finally {
+    if (locks.get(key) === run) locks.delete(key);
+  }
+}
+
+/**
+ * Read-modify-write of one field by compare-and-set, queued behind earlier calls on the
+ * same field in this process (through `locks`). `options.fallback` is read once queued.
+ */
+export function modifyField<T>(
+  target: ConversationTarget,
+  locks: Map<string, Promise<unknown>>,
+  field: string,
+  fn: (current: T | undefined) => T | Promise<T>,
+  options: ModifyOptions<T>,
+): Promise<T> {
+  const maxRetries = checkLimit(options.maxRetries, "maxRetries") ?? DEFAULT_MODIFY_RETRIES;
+  const key = `${target.ref.keys.meta}\u0000${field}`;
+  return queued(locks, key, () => modifyLoop(target, field, fn, options, maxRetries));
+}
+
+async function modifyLoop<T>(
+  target: ConversationTarget,
+  field: string,
+  fn: (current: T | undefined) => T | Promise<T>,
+  options: ModifyOptions<T>,
+  maxRetries: number,
+): Promise<T> {
+  const { store, ref, policy, values } = target;
+  const fallback = options.fallback === undefined ? undefined : encodeValue(values, field, options.fallback);
+  let current = await store.get(ref, field);
+  for (let attempt = 1; attempt <= maxRetries; attempt++) {
+    const input = current ?? fallback;
+    const next = encodeValue(
+      values,
+      field,
+      await fn(input === undefined ? undefined : (decodeValue(values.codec, input) as T)),
+    );
+    const result = await store.compareAndSet(ref, field, current, next, policy);
+    if (result.ok) return decodeValue(values.codec, next) as T;
+    current = result.current;
+    if (attempt > 2) await pause(attempt);
+  }
+  throw new ConflictError(
+    `modify of field ${JSON.stringify(field)} in conversation ${JSON.stringify(ref.id)} ` +
+      `gave up after ${maxRetries} attempts under contention`,
+  );
+}
+
+/**
+ * Removes the first list element deep-equal to `value`: reads the list, then removes that
+ * element only if the list is unchanged, retrying otherwise. True if one was removed.
+ */
+export async function removeFirst(
+  target: ConversationTarget,
+  field: string,
+  value: unknown,
+): Promise<boolean> {
+  const { store, ref, policy } = target;
+  const { codec } = target.values;
+  const encoded = codec.encode(value);
+  for (let attempt = 1; attempt <= DEFAULT_MODIFY_RETRIES; attempt++) {
+    const items = await store.range(ref, field, undefined, undefined);
+    const index = items.findIndex((raw) => raw === encoded || jsonEqual(codec.decode(raw), value));
+    if (index < 0) return false;
+    const expected = items[index] as string;
+    if (await store.removeAt(ref, field, index, expected, items.length, policy)) return true;
+    if (attempt > 2) await pause(attempt);
+  }
+  throw new ConflictError(`remove from field ${JSON.stringify(field)} gave up under contention`);
+}

@@ -1,0 +1,198 @@
+/**
+ * One conversation as the in-memory store holds it: its fields (each a scalar or a list of
+ * JSON texts, with a TTL mode), its TTL and deadline, its last activity and the index of
+ * message ids; with the rules the Redis scripts apply to the same data (liveness, the
+ * empty-list marker, message-id indexing, encoded sizes).
+ */
+import { MESSAGES_FIELD } from "../../keys.js";
+import type { ConversationInfo, ConversationRef, StoredValue, WritePolicy } from "../store.js";
+import { wrongTypeError } from "../store.js";
+
+/** The stored form of an empty list (a list field is never an empty array). */
+export const EMPTY = "[]";
+/** Field mode: "c" follows the conversation TTL; a number is its own deadline (ms); null = never. */
+export type Mode = "c" | number | null;
+
+/** One field: its stored value (JSON text, or a list of JSON texts) and its TTL mode. */
+export interface Field {
+  value: { kind: "scalar"; raw: string } | { kind: "list"; items: string[] };
+  mode: Mode;
+}
+
+/** One conversation; `ttl` is its `setTtl` value (undefined: the policy's default applies). */
+export interface Conversation {
+  readonly prefix: string;
+  readonly id: string;
+  ttl: number | null | undefined;
+  deadline: number | null | undefined;
+  lastActivity: number;
+  fields: Map<string, Field>;
+  messageIds: Set<string>;
+}
+
+/** A new, empty conversation of `ref`. */
+export function newConversation(ref: ConversationRef, now: number): Conversation {
+  return {
+    prefix: ref.keys.prefix,
+    id: ref.id,
+    ttl: undefined,
+    deadline: undefined,
+    lastActivity: now,
+    fields: new Map(),
+    messageIds: new Set(),
+  };
+}
+
+function bytes(text: string): number {
+  return Buffer.byteLength(text, "utf8");
+}
+
+/** The JSON text of a stored message's id (`"…"`, quotes included), or undefined. */
+export function messageId(raw: string): string | undefined {
+  if (!raw.startsWith('{"id":"')) return undefined;
+  let i = 7;
+  while (i < raw.length) {
+    const c = raw[i];
+    if (c === "\\") i += 2;
+    else if (c === '"') return raw.slice(6, i + 1);
+    else i++;
+  }
+  return undefined;
+}
+
+/** Encoded bytes of a value (a list: the sum of its elements; the empty-list marker: 0). */
+export function sizeOf(v: StoredValue): number {
+  if (v.kind === "list") return v.items.reduce((sum, item) => sum + bytes(item), 0);
+  return v.raw === EMPTY ? 0 : bytes(v.raw);
+}
+
+/** A copy of a field's value that later writes to the field do not change. */
+export function copy(field: Field): StoredValue {
+  return field.value.kind === "scalar"
+    ? { kind: "scalar", raw: field.value.raw }
+    : { kind: "list", items: [...field.value.items] };
+}
+
+/** Whether two stored values (or absences) are the same. */
+export function sameValue(a: StoredValue | undefined, b: StoredValue | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.kind === "scalar") return b.kind === "scalar" && a.raw === b.raw;
+  if (b.kind === "scalar") return false;
+  return a.items.length === b.items.length && a.items.every((item, i) => item === b.items[i]);
+}
+
+/** Whether the conversation's own deadline (the one "c" fields follow) is still ahead. */
+export function withinDeadline(conv: Conversation, now: number): boolean {
+  return conv.deadline === null || (conv.deadline !== undefined && now < conv.deadline);
+}
+
+/** Whether a field of the conversation is live at `now`. */
+export function alive(conv: Conversation, field: Field, now: number): boolean {
+  if (field.mode === "c") return withinDeadline(conv, now);
+  return field.mode === null || now < field.mode;
+}
+
+/** Whether any field of the conversation is live at `now`. */
+export function hasLiveField(conv: Conversation, now: number): boolean {
+  for (const f of conv.fields.values()) {
+    if (alive(conv, f, now)) return true;
+  }
+  return false;
+}
+
+/** Copies of the live fields' values, in field order. */
+export function liveValues(conv: Conversation, now: number): Array<[string, StoredValue]> {
+  const out: Array<[string, StoredValue]> = [];
+  for (const [name, f] of conv.fields) if (alive(conv, f, now)) out.push([name, copy(f)]);
+  return out;
+}
+
+/** For a write: drops dead fields and renews the conversation deadline from its TTL. */
+export function renew(conv: Conversation, policy: WritePolicy, now: number): void {
+  for (const [name, f] of conv.fields) {
+    if (!alive(conv, f, now)) dropField(conv, name);
+  }
+  const ttl = conv.ttl === undefined ? policy.defaultTtl : conv.ttl;
+  conv.deadline = ttl === null ? null : now + ttl * 1000;
+  conv.lastActivity = now;
+}
+
+/** The latest deadline of the live fields, in ms from `now`; null if one never expires. */
+export function remainingMs(conv: Conversation, now: number): number | null | undefined {
+  let best: number | undefined;
+  for (const f of conv.fields.values()) {
+    if (!alive(conv, f, now)) continue;
+    const deadline = f.mode === "c" ? conv.deadline : f.mode;
+    if (deadline === null || deadline === undefined) return null;
+    if (best === undefined || deadline > best) best = deadline;
+  }
+  return best === undefined ? undefined : best - now;
+}
+
+/** The registry's view of the conversation; undefined when it has no live field. */
+export function summary(conv: Conversation, now: number): ConversationInfo | undefined {
+  let totalFields = 0;
+  let totalSizeBytes = 0;
+  for (const f of conv.fields.values()) {
+    if (!alive(conv, f, now)) continue;
+    totalFields++;
+    totalSizeBytes += sizeOf(f.value);
+  }
+  if (totalFields === 0) return undefined;
+  return { conversationId: conv.id, totalFields, totalSizeBytes, lastActivity: conv.lastActivity };
+}
+
+/** Deletes a field (deleting the history also empties the message-id index). */
+export function dropField(conv: Conversation, name: string): void {
+  conv.fields.delete(name);
+  if (name === MESSAGES_FIELD) conv.messageIds.clear();
+}
+
+/** Adds (or removes) the ids of messages to (from) the index, when `field` is the history. */
+export function indexIds(conv: Conversation, field: string, items: readonly string[], add: boolean): void {
+  if (field !== MESSAGES_FIELD) return;
+  for (const item of items) {
+    const id = messageId(item);
+    if (id !== undefined) {
+      if (add) conv.messageIds.add(id);
+      else conv.messageIds.delete(id);
+    }
+  }
+}
+
+/** Keeps the newest `max` items of a list (all when undefined), unindexing the dropped ones. */
+export function trimList(conv: Conversation, field: string, list: string[], max: number | undefined): void {
+  if (max !== undefined && list.length > max) indexIds(conv, field, list.splice(0, list.length - max), false);
+}
+
+/** Replaces a field's value (an empty list becomes the empty-list marker). */
+export function storeValue(conv: Conversation, field: string, value: StoredValue, mode: Mode): void {
+  if (field === MESSAGES_FIELD) conv.messageIds.clear();
+  const stored: Field["value"] =
+    value.kind === "scalar"
+      ? { kind: "scalar", raw: value.raw }
+      : value.items.length === 0
+        ? { kind: "scalar", raw: EMPTY }
+        : { kind: "list", items: [...value.items] };
+  conv.fields.set(field, { value: stored, mode });
+  if (stored.kind === "list") indexIds(conv, field, stored.items, true);
+}
+
+/** The list of a live field for a list write (created when missing), or a WrongTypeError. */
+export function listFor(ref: ConversationRef, conv: Conversation, field: string): string[] {
+  const f = conv.fields.get(field);
+  if (!f || (f.value.kind === "scalar" && f.value.raw === EMPTY)) {
+    const items: string[] = [];
+    conv.fields.set(field, { value: { kind: "list", items }, mode: "c" });
+    return items;
+  }
+  if (f.value.kind !== "list") throw wrongTypeError(ref, field);
+  f.mode = "c";
+  return f.value.items;
+}
+
+/** After a list write: an emptied list is kept as the empty-list marker. */
+export function settle(conv: Conversation, field: string): void {
+  const f = conv.fields.get(field);
+  if (f && f.value.kind === "list" && f.value.items.length === 0) f.value = { kind: "scalar", raw: EMPTY };
+}

@@ -1,0 +1,93 @@
+/**
+ * The in-memory store's table of conversations: lookups that see only live fields, the
+ * preparation of every write (drop dead fields, renew the deadline), the list-type checks
+ * shared by list operations, and the clock. Every lookup and write counts towards the
+ * bounded background sweep.
+ */
+import type { ConversationRef, StoredValue, WritePolicy } from "../store.js";
+import { wrongTypeError } from "../store.js";
+import {
+  alive,
+  type Conversation,
+  EMPTY,
+  type Field,
+  liveValues,
+  newConversation,
+  remainingMs,
+  renew,
+} from "./conversation.js";
+import { type Conversations, ExpirySweep } from "./registry.js";
+
+/** Every conversation of one `InMemoryStore`, by meta key. */
+export class ConversationTable {
+  /** The conversations, live or not; reading this does not count towards the sweep. */
+  readonly conversations: Conversations = new Map();
+  private readonly sweep = new ExpirySweep(this.conversations, () => this.now());
+
+  /** The store's clock, ms since the epoch. */
+  now(): number {
+    return Date.now();
+  }
+
+  /** The live field, or undefined. */
+  live(ref: ConversationRef, field: string): { conv: Conversation; f: Field } | undefined {
+    this.tick();
+    const conv = this.conversations.get(ref.keys.meta);
+    const f = conv?.fields.get(field);
+    if (!conv || !f || !alive(conv, f, this.now())) return undefined;
+    return { conv, f };
+  }
+
+  /** Prepares a write: drops dead fields, renews the conversation deadline. */
+  begin(ref: ConversationRef, policy: WritePolicy): Conversation {
+    this.tick();
+    const now = this.now();
+    let conv = this.conversations.get(ref.keys.meta);
+    if (!conv) {
+      conv = newConversation(ref, now);
+      this.conversations.set(ref.keys.meta, conv);
+    }
+    renew(conv, policy, now);
+    return conv;
+  }
+
+  /** The current list of a live field for reading, [] if missing, or a WrongTypeError. */
+  readList(ref: ConversationRef, field: string): string[] {
+    const hit = this.live(ref, field);
+    if (!hit) return [];
+    if (hit.f.value.kind === "list") return hit.f.value.items;
+    if (hit.f.value.raw === EMPTY) return [];
+    throw wrongTypeError(ref, field);
+  }
+
+  /** Checks, before any change, that a live field can take a list write. */
+  checkListWritable(ref: ConversationRef, field: string): void {
+    const hit = this.live(ref, field);
+    if (hit && hit.f.value.kind === "scalar" && hit.f.value.raw !== EMPTY) throw wrongTypeError(ref, field);
+  }
+
+  /** Copies of the conversation's live fields. */
+  liveItems(ref: ConversationRef): Array<[string, StoredValue]> {
+    this.tick();
+    const conv = this.conversations.get(ref.keys.meta);
+    return conv ? liveValues(conv, this.now()) : [];
+  }
+
+  /** Ms until the conversation's last live field expires; null if never; undefined if none. */
+  remainingMs(ref: ConversationRef): number | null | undefined {
+    this.tick();
+    const conv = this.conversations.get(ref.keys.meta);
+    if (!conv) return undefined;
+    return remainingMs(conv, this.now());
+  }
+
+  /** Ends the background sweep. */
+  close(): void {
+    this.sweep.stop();
+  }
+
+  /** Every 1024 operations, drops up to 256 fully expired conversations (bounded work). */
+  private tick(): void {
+    this.sweep.tick();
+  }
+}

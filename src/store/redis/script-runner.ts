@@ -1,0 +1,82 @@
+/**
+ * Running the Lua scripts: `EVALSHA` with the `EVAL` fallback, the key and argument layout
+ * every conversation script shares, and the one place where script error codes
+ * (`CONVMEM_*`) and other Redis error replies map to the typed errors.
+ */
+import { ErrorReply } from "redis";
+import { fieldKey } from "../../keys.js";
+import type { ConversationRef, WritePolicy } from "../store.js";
+import { incrRangeError, listIndexError, wrongTypeError } from "../store.js";
+import type { RedisConnection } from "./connection.js";
+import type { RegistryBackend } from "./registry.js";
+import type { Script, ScriptName } from "./scripts.js";
+import { type Reply, ttlArg } from "./wire.js";
+
+/** Runs the scripts of one `RedisStore` over its connection. */
+export class ScriptRunner {
+  constructor(
+    private readonly conn: RedisConnection,
+    private readonly scripts: Record<ScriptName, Script>,
+  ) {}
+
+  /**
+   * Runs a conversation script. KEYS: meta, message ids, registry bucket (and the field's key
+   * for 4-key scripts); ARGV: field base, default TTL (`-1` without a policy), field, `args`.
+   * Errors come back typed, naming the conversation and field.
+   */
+  async run(
+    name: ScriptName,
+    ref: ConversationRef,
+    field: string,
+    policy: WritePolicy | undefined,
+    args: readonly string[],
+  ): Promise<Reply> {
+    const keys = [ref.keys.meta, ref.keys.messageIds, ref.keys.registry];
+    if (this.scripts[name].numKeys === 4) keys.push(fieldKey(ref.keys, field));
+    const defaultTtl = policy ? ttlArg(policy.defaultTtl) : "-1";
+    try {
+      return await this.evalScript(name, keys, [ref.keys.fieldBase, defaultTtl, field, ...args]);
+    } catch (err) {
+      throw this.mapError(err, ref, field);
+    }
+  }
+
+  /** Plain commands and registry-bucket scripts, for the registry walk (and `TIME`). */
+  readonly registry: RegistryBackend = {
+    send: (args) => this.conn.send(args).catch((err: unknown) => Promise.reject(this.mapError(err))),
+    runBucket: (name, bucket, args) =>
+      this.evalScript(name, [bucket], args).catch((err: unknown) => Promise.reject(this.mapError(err))),
+  };
+
+  /** EVALSHA, falling back to EVAL (which caches the script) when Redis lost it. */
+  private async evalScript(
+    name: ScriptName,
+    keys: readonly string[],
+    args: readonly string[],
+  ): Promise<Reply> {
+    const script: Script = this.scripts[name];
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.conn.send(["EVALSHA", script.sha, ...tail]);
+    } catch (err) {
+      if (!(err instanceof ErrorReply) || !err.message.startsWith("NOSCRIPT")) throw err;
+      return await this.conn.send(["EVAL", script.source, ...tail]);
+    }
+  }
+
+  private mapError(err: unknown, ref?: ConversationRef, field = ""): unknown {
+    if (!(err instanceof ErrorReply)) return err;
+    const code = /CONVMEM_([A-Z]+)/.exec(err.message)?.[1];
+    if (!ref || !code) return this.conn.storeError(err);
+    switch (code) {
+      case "WRONGTYPE":
+        return wrongTypeError(ref, field);
+      case "INDEX":
+        return listIndexError(ref, field);
+      case "RANGE":
+        return incrRangeError(ref, field);
+      default:
+        return this.conn.storeError(err);
+    }
+  }
+}
