@@ -38,7 +38,7 @@ export { ConversationMemory, type ElementOf, type FieldOf } from "./memory.js";
 export type { Message } from "./messages.js";
 export type { ModifyOptions } from "./retry.js";
 export { InMemoryStore } from "./store/in-memory.js";
-export type { RedisClientLike, RedisInput } from "./store/redis/connection.js";
+export type { RedisClientLike, RedisClusterLike, RedisInput } from "./store/redis/connection.js";
 export { RedisStore, type RedisStoreOptions } from "./store/redis/redis-store.js";
 export type {
   AddMessageResult,

@@ -25,6 +25,7 @@ import {
   ValueTooLargeError,
   WrongTypeError,
 } from "../../src/index.js";
+import { type RedisCluster, startCluster } from "./redis-cluster.js";
 import { type RedisServer, startRedis } from "./redis-server.js";
 
 /** Every `createMemoryManager` option except the backend selection. */
@@ -204,6 +205,19 @@ export function forEachTarget(fn: (t: Target) => void): void {
         build: (opts) => createMemoryManager({ ...opts, redis: server.url }),
         redisUrl: server.url,
         teardown: () => server.stop(),
+      };
+    },
+    fn,
+  );
+
+  registerTarget(
+    "RedisStore (cluster, 3 masters)",
+    async () => {
+      const cluster: RedisCluster = await startCluster({ masters: 3 });
+      return {
+        build: (opts) => createMemoryManager({ ...opts, redis: { cluster: { rootNodes: cluster.rootNodes } } }),
+        redisUrl: cluster.url,
+        teardown: () => cluster.stop(),
       };
     },
     fn,

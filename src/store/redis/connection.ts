@@ -3,44 +3,23 @@
  * and turns transport failures into {@link StoreUnavailableError} and Redis error replies
  * into {@link StoreError}. Secrets never reach a message.
  */
-import { createClient, ErrorReply, type RedisClientOptions } from "redis";
+import { ErrorReply } from "redis";
 import { ConvmemError, redactSecrets, StoreError, StoreUnavailableError } from "../../errors.js";
 import { DeadlineWatch } from "./deadline.js";
+import { createTransport, type RedisInput, type Transport } from "./transport.js";
 
-/** The part of a node-redis client (standalone) that convmem uses. */
-export interface RedisClientLike {
-  readonly isOpen: boolean;
-  readonly isReady: boolean;
-  connect(): Promise<unknown>;
-  sendCommand(args: readonly string[]): Promise<unknown>;
-  on(event: "error", listener: (err: unknown) => void): unknown;
-  close?(): Promise<unknown>;
-  quit?(): Promise<unknown>;
-  destroy?(): unknown;
-}
-
-/** A URL, node-redis client options, or an existing client (which convmem never closes). */
-export type RedisInput = string | RedisClientOptions | RedisClientLike;
+export type { RedisClientLike, RedisClusterLike, RedisInput } from "./transport.js";
 
 /** Default bound, in ms, on any operation's wait when Redis is unreachable or stalled. */
 export const DEFAULT_TIMEOUT_MS = 5000;
-
-function isClient(input: RedisInput): input is RedisClientLike {
-  return (
-    typeof input === "object" &&
-    input !== null &&
-    typeof (input as RedisClientLike).sendCommand === "function"
-  );
-}
 
 function messageOf(err: unknown): string {
   return redactSecrets(err instanceof Error ? err.message || err.name : String(err));
 }
 
-/** A connection to one standalone Redis (or a client given by the caller). */
+/** A connection to Redis (standalone or Cluster), or to a client given by the caller. */
 export class RedisConnection {
-  private readonly client: RedisClientLike;
-  private readonly owned: boolean;
+  private readonly transport: Transport;
   private readonly watch: DeadlineWatch;
   private connecting: Promise<void> | undefined;
   private closed = false;
@@ -54,35 +33,22 @@ export class RedisConnection {
           `Redis did not answer within ${timeoutMs} ms${this.lastError ? ` (last error: ${this.lastError})` : ""}`,
         ),
     );
-    if (isClient(input)) {
-      this.client = input;
-      this.owned = false;
-    } else {
-      const options: RedisClientOptions = typeof input === "string" ? { url: input } : { ...input };
-      this.client = createClient({
-        ...options,
-        disableOfflineQueue: true,
-        commandOptions: { timeout: 0, ...options.commandOptions },
-        socket: {
-          connectTimeout: timeoutMs,
-          reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
-          ...options.socket,
-        },
-      } as RedisClientOptions) as unknown as RedisClientLike;
-      this.owned = true;
-    }
+    this.transport = createTransport(input, timeoutMs);
     // Without a listener, node-redis re-throws socket errors as uncaught 'error' events.
-    this.client.on("error", (err) => {
+    this.transport.onError((err) => {
       this.lastError = messageOf(err);
     });
   }
 
-  /** Sends one command; the reply, or a typed error. Redis error replies come back as ErrorReply. */
-  async send(args: readonly string[]): Promise<unknown> {
+  /**
+   * Sends one command, routed by `key` on Cluster; the reply, or a typed error. Redis error
+   * replies come back as ErrorReply (the script runner maps them).
+   */
+  async send(args: readonly string[], key?: string): Promise<unknown> {
     if (this.closed) throw new StoreUnavailableError("the memory manager is closed");
-    if (!this.client.isReady) await this.connect();
+    if (!this.transport.isReady) await this.connect();
     try {
-      return await this.watch.bound(this.client.sendCommand(args));
+      return await this.watch.bound(this.transport.send(args, key));
     } catch (err) {
       throw this.translate(err);
     }
@@ -101,8 +67,8 @@ export class RedisConnection {
 
   private connect(): Promise<void> {
     if (this.connecting) return this.connecting; // first connection under way: wait for it
-    if (this.client.isOpen) return Promise.resolve(); // reconnecting: fail fast in send()
-    this.connecting = this.watch.bound(this.client.connect()).then(
+    if (this.transport.isOpen) return Promise.resolve(); // reconnecting: fail fast in send()
+    this.connecting = this.watch.bound(this.transport.connect()).then(
       () => {
         this.connecting = undefined;
       },
@@ -119,16 +85,15 @@ export class RedisConnection {
     if (this.closed) return;
     this.closed = true;
     this.watch.stop(new StoreUnavailableError("the memory manager was closed"));
-    if (!this.owned) return;
-    if (!this.client.isReady) {
-      if (this.client.isOpen) this.client.destroy?.();
+    if (!this.transport.owned) return;
+    if (!this.transport.isReady) {
+      if (this.transport.isOpen) this.transport.destroy();
       return;
     }
     try {
-      if (this.client.close) await this.client.close();
-      else if (this.client.quit) await this.client.quit();
+      await this.transport.close();
     } catch {
-      this.client.destroy?.();
+      this.transport.destroy();
     }
   }
 }

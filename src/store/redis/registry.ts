@@ -16,7 +16,8 @@ const SCRIPT_BATCH = 100;
 
 /** What the registry walk needs from the store. */
 export interface RegistryBackend {
-  send(args: readonly string[]): Promise<unknown>;
+  /** A plain command, routed by `key` on Cluster. */
+  send(args: readonly string[], key?: string): Promise<unknown>;
   runBucket(name: "reginfo" | "regsweep", bucket: string, args: readonly string[]): Promise<unknown>;
 }
 
@@ -29,12 +30,8 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 async function members(backend: RegistryBackend, bucket: string): Promise<string[]> {
   const out: string[] = [];
   for (let offset = 0; ; offset += RANGE_PAGE) {
-    const page = (await backend.send([
-      "ZRANGE",
-      bucket,
-      String(offset),
-      String(offset + RANGE_PAGE - 1),
-    ])) as unknown[];
+    const query = ["ZRANGE", bucket, String(offset), String(offset + RANGE_PAGE - 1)];
+    const page = (await backend.send(query, bucket)) as unknown[];
     for (const m of page) out.push(String(m));
     if (page.length < RANGE_PAGE) return out;
   }
@@ -98,7 +95,7 @@ export async function sweepExpired(
     step.keys.map(async (bucket) => {
       for (;;) {
         const query = ["ZRANGE", bucket, "-inf", `(${cutoff}`, "BYSCORE", "LIMIT", "0", String(SCRIPT_BATCH)];
-        const ids = ((await backend.send(query)) as unknown[]).map(String);
+        const ids = ((await backend.send(query, bucket)) as unknown[]).map(String);
         if (ids.length === 0) return;
         const reply = (await backend.runBucket("regsweep", bucket, [
           prefix,

@@ -43,7 +43,7 @@ export class ScriptRunner {
 
   /** Plain commands and registry-bucket scripts, for the registry walk (and `TIME`). */
   readonly registry: RegistryBackend = {
-    send: (args) => this.conn.send(args).catch((err: unknown) => Promise.reject(this.mapError(err))),
+    send: (args, key) => this.conn.send(args, key).catch((err: unknown) => Promise.reject(this.mapError(err))),
     runBucket: (name, bucket, args) =>
       this.evalScript(name, [bucket], args).catch((err: unknown) => Promise.reject(this.mapError(err))),
   };
@@ -57,10 +57,10 @@ export class ScriptRunner {
     const script: Script = this.scripts[name];
     const tail = [String(keys.length), ...keys, ...args];
     try {
-      return await this.conn.send(["EVALSHA", script.sha, ...tail]);
+      return await this.conn.send(["EVALSHA", script.sha, ...tail], keys[0]);
     } catch (err) {
       if (!(err instanceof ErrorReply) || !err.message.startsWith("NOSCRIPT")) throw err;
-      return await this.conn.send(["EVAL", script.source, ...tail]);
+      return await this.conn.send(["EVAL", script.source, ...tail], keys[0]);
     }
   }
 

@@ -1,0 +1,181 @@
+/**
+ * Builds the transport under a {@link RedisConnection}: a node-redis client for standalone
+ * Redis, or a node-redis cluster client for Redis Cluster, from a URL, options, or a client
+ * the caller passes (and keeps owning). The transport routes each command by its first key.
+ *
+ * Cluster forms:
+ * - `redis: { cluster: { rootNodes: [{ url: "redis://10.0.0.1:7000" }], defaults: {...} } }`
+ * - `redis: "redis+cluster://[user:pass@]host1:7000,host2:7000"` (`rediss+cluster://` for TLS)
+ * - `redis: createCluster({...})` — an existing cluster client.
+ */
+import {
+  createClient,
+  createCluster,
+  type RedisClientOptions,
+  type RedisClusterOptions,
+} from "redis";
+import { ValidationError } from "../../errors.js";
+
+/** The part of a node-redis standalone client that convmem uses. */
+export interface RedisClientLike {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  connect(): Promise<unknown>;
+  sendCommand(args: readonly string[]): Promise<unknown>;
+  on(event: "error", listener: (err: unknown) => void): unknown;
+  close?(): Promise<unknown>;
+  quit?(): Promise<unknown>;
+  destroy?(): unknown;
+}
+
+/** The part of a node-redis cluster client that convmem uses. */
+export interface RedisClusterLike {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  readonly masters: readonly unknown[];
+  connect(): Promise<unknown>;
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: readonly string[]): Promise<unknown>;
+  on(event: "error", listener: (err: unknown) => void): unknown;
+  close?(): Promise<unknown>;
+  destroy?(): unknown;
+}
+
+/**
+ * Where convmem's Redis is: a URL (`redis://`, `rediss://`, `redis+cluster://`), node-redis
+ * client options, `{ cluster: <node-redis cluster options> }`, or an existing client or
+ * cluster client (which convmem never closes).
+ */
+export type RedisInput =
+  | string
+  | RedisClientOptions
+  | { cluster: RedisClusterOptions }
+  | RedisClientLike
+  | RedisClusterLike;
+
+/** A connected-or-not Redis endpoint that sends commands routed by their first key. */
+export interface Transport {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  /** True when convmem created the client (and so closes it). */
+  readonly owned: boolean;
+  connect(): Promise<unknown>;
+  send(args: readonly string[], key: string | undefined): Promise<unknown>;
+  onError(listener: (err: unknown) => void): void;
+  close(): Promise<void>;
+  destroy(): void;
+}
+
+function isCluster(input: object): input is RedisClusterLike {
+  return "masters" in input && typeof (input as RedisClusterLike).sendCommand === "function";
+}
+
+function isClient(input: object): input is RedisClientLike {
+  return typeof (input as RedisClientLike).sendCommand === "function";
+}
+
+/**
+ * Parses `redis+cluster://[user:pass@]h1:p1,h2:p2` into cluster options: root nodes for
+ * discovery, and credentials/TLS as `defaults` (they apply to every discovered node).
+ */
+export function parseClusterUrl(url: string): RedisClusterOptions | undefined {
+  const match = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]+)/.exec(url);
+  if (!match) return undefined;
+  const scheme = match[1] as string;
+  const credentials = match[2];
+  const rootNodes = (match[3] as string)
+    .split(",")
+    .filter((h) => h.length > 0)
+    .map((host) => ({ url: `${scheme}://${host}` }));
+  if (rootNodes.length === 0) throw new ValidationError("a redis+cluster:// URL needs at least one host:port");
+  const defaults: RedisClientOptions = {};
+  if (credentials) {
+    const colon = credentials.indexOf(":");
+    const user = decodeURIComponent(colon < 0 ? credentials : credentials.slice(0, colon));
+    const password = colon < 0 ? undefined : decodeURIComponent(credentials.slice(colon + 1));
+    if (password === undefined) defaults.password = user;
+    else {
+      if (user) defaults.username = user;
+      defaults.password = password;
+    }
+  }
+  if (scheme === "rediss") defaults.socket = { tls: true };
+  return { rootNodes, defaults };
+}
+
+function standalone(client: RedisClientLike, owned: boolean): Transport {
+  return {
+    get isOpen() {
+      return client.isOpen;
+    },
+    get isReady() {
+      return client.isReady;
+    },
+    owned,
+    connect: () => client.connect(),
+    send: (args) => client.sendCommand(args),
+    onError: (listener) => void client.on("error", listener),
+    close: async () => {
+      if (client.close) await client.close();
+      else if (client.quit) await client.quit();
+    },
+    destroy: () => void client.destroy?.(),
+  };
+}
+
+function cluster(client: RedisClusterLike, owned: boolean): Transport {
+  return {
+    get isOpen() {
+      return client.isOpen;
+    },
+    get isReady() {
+      return client.isReady;
+    },
+    owned,
+    connect: () => client.connect(),
+    send: (args, key) => client.sendCommand(key, false, args),
+    onError: (listener) => void client.on("error", listener),
+    close: async () => {
+      await client.close?.();
+    },
+    destroy: () => void client.destroy?.(),
+  };
+}
+
+/** Socket behaviour convmem needs: bounded connects, quick reconnects, fail fast while offline. */
+function tuned<T extends RedisClientOptions>(options: T, timeoutMs: number): T {
+  return {
+    ...options,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: 0, ...options.commandOptions },
+    socket: {
+      connectTimeout: timeoutMs,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
+      ...options.socket,
+    },
+  } as T;
+}
+
+/** The transport for `input`. */
+export function createTransport(input: RedisInput, timeoutMs: number): Transport {
+  if (typeof input === "object" && input !== null) {
+    if (isCluster(input)) return cluster(input, false);
+    if (isClient(input)) return standalone(input, false);
+  }
+  const clusterOptions =
+    typeof input === "string"
+      ? parseClusterUrl(input)
+      : "cluster" in input
+        ? (input.cluster as RedisClusterOptions)
+        : undefined;
+  if (clusterOptions) {
+    const defaults = tuned((clusterOptions.defaults ?? {}) as RedisClientOptions, timeoutMs);
+    const client = createCluster({
+      ...clusterOptions,
+      defaults,
+      commandOptions: { timeout: 0, ...clusterOptions.commandOptions },
+    } as RedisClusterOptions) as unknown as RedisClusterLike;
+    return cluster(client, true);
+  }
+  const options: RedisClientOptions = typeof input === "string" ? { url: input } : (input as RedisClientOptions);
+  return standalone(createClient(tuned(options, timeoutMs)) as unknown as RedisClientLike, true);
+}

@@ -1,0 +1,90 @@
+/**
+ * Starts a throwaway Redis Cluster for a test file from the redis-server binary: N masters
+ * (and R replicas per master), each a `startRedis` node on free ports (client and bus) in its
+ * own temp dir, joined with `redis-cli --cluster create`. Torn down by PID.
+ */
+import { execFile } from "node:child_process";
+import { createServer } from "node:net";
+import { promisify } from "node:util";
+import { createClient } from "redis";
+import { type RedisServer, startRedis } from "./redis-server.js";
+
+const run = promisify(execFile);
+
+export interface RedisCluster {
+  /** Root node URLs for `createCluster({ rootNodes })`. */
+  rootNodes: Array<{ url: string }>;
+  /** `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,…` */
+  url: string;
+  nodes: RedisServer[];
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      if (address === null || typeof address === "string") return reject(new Error("no port"));
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+async function clusterInfo(url: string): Promise<string> {
+  const client = createClient({ url, socket: { reconnectStrategy: false } });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    return String(await client.sendCommand(["CLUSTER", "INFO"]));
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Starts the cluster; resolves once every node reports `cluster_state:ok`. */
+export async function startCluster(options: { masters?: number; replicas?: number } = {}): Promise<RedisCluster> {
+  const masters = options.masters ?? 3;
+  const replicas = options.replicas ?? 0;
+  const nodes: RedisServer[] = [];
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  };
+  try {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
+      const bus = await freePort();
+      nodes.push(
+        await startRedis({
+          args: [
+            "--cluster-enabled", "yes",
+            "--cluster-config-file", "nodes.conf",
+            "--cluster-node-timeout", "2000",
+            "--cluster-port", String(bus),
+          ],
+        }),
+      );
+    }
+    const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
+    await run("redis-cli", ["--cluster", "create", ...addresses, "--cluster-replicas", String(replicas), "--cluster-yes"], {
+      timeout: 30_000,
+    });
+    const deadline = Date.now() + 20_000;
+    for (const node of nodes) {
+      while (!(await clusterInfo(node.url)).includes("cluster_state:ok")) {
+        if (Date.now() > deadline) throw new Error(`cluster node ${node.port} never reached cluster_state:ok`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    rootNodes: nodes.slice(0, masters).map((n) => ({ url: n.url })),
+    url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(",")}`,
+    nodes,
+    stop,
+  };
+}
