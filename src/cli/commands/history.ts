@@ -1,0 +1,112 @@
+/**
+ * `convmem messages` and `convmem tail`: the conversation history through `getMessages()` and
+ * `getMessageCount()`; `tail` polls for new messages until SIGINT or SIGTERM.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ConversationMemory, Message } from "../../index.js";
+import { countOption } from "../args.js";
+import type { Command, CommandContext } from "../command.js";
+import { messageLine } from "../format.js";
+
+/** `convmem messages <id> [--limit N]` */
+export const messages: Command = {
+  name: "messages",
+  summary: "a conversation's messages, oldest first, one line each (time, role, content)",
+  args: "<id>",
+  example: "messages conv_123 --limit 10",
+  options: { limit: { type: "string", value: "N", description: "only the last N messages" } },
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, { positionals: [id = ""], values }) {
+    const limit = countOption(values, "limit", 0, "messages");
+    const memory = ctx.manager().getMemory(id);
+    const history = await memory.getMessages(limit === undefined ? {} : { limit });
+    if (ctx.json) ctx.printJson(history);
+    else for (const message of history) ctx.print(messageLine(message));
+    return 0;
+  },
+};
+
+/** Identifies a message within the history (ids are unique while held). */
+const keyOf = (m: Message) => `${m.timestamp}\u0000${m.id}`;
+
+/** What `tail` has printed so far. */
+interface Seen {
+  last: string | undefined;
+  count: number;
+}
+
+/**
+ * The messages added since `seen`: one O(1) read of the newest message when nothing changed;
+ * otherwise a window of the newest messages, doubled until it reaches the last one printed
+ * (so rotation by `maxMessages`, which keeps the count constant, is followed too).
+ */
+async function newMessages(memory: ConversationMemory, seen: Seen): Promise<Message[]> {
+  const [newest] = await memory.getMessages({ limit: 1 });
+  if (newest === undefined) {
+    seen.last = undefined; // history cleared or expired: print whatever comes next
+    seen.count = 0;
+    return [];
+  }
+  if (keyOf(newest) === seen.last) return [];
+  const count = await memory.getMessageCount();
+  let window = Math.max(1, count - seen.count);
+  for (;;) {
+    const batch = await memory.getMessages({ limit: window });
+    const at = seen.last === undefined ? -1 : batch.findIndex((m) => keyOf(m) === seen.last);
+    if (at >= 0 || batch.length < window || window >= count) {
+      const fresh = batch.slice(at + 1);
+      const latest = batch.at(-1);
+      seen.last = latest === undefined ? undefined : keyOf(latest);
+      seen.count = count;
+      return fresh;
+    }
+    window = Math.min(count, window * 2);
+  }
+}
+
+function printMessages(ctx: CommandContext, list: readonly Message[]): void {
+  for (const message of list) ctx.print(ctx.json ? JSON.stringify(message) : messageLine(message));
+}
+
+/** `convmem tail <id> [--limit N] [--interval ms]` */
+export const tail: Command = {
+  name: "tail",
+  summary: "print the last messages, then follow new ones until Ctrl-C (SIGINT) or SIGTERM",
+  args: "<id>",
+  details: "With --json, prints one JSON message per line (NDJSON).",
+  example: "tail conv_123 --interval 500",
+  options: {
+    limit: { type: "string", value: "N", description: "messages to print first (default: 10)" },
+    interval: { type: "string", value: "MS", description: "poll interval in milliseconds (default: 1000)" },
+  },
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, { positionals: [id = ""], values }) {
+    const limit = countOption(values, "limit", 0, "tail") ?? 10;
+    const interval = countOption(values, "interval", 10, "tail") ?? 1000;
+    const memory = ctx.manager().getMemory(id);
+
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    try {
+      // At least the newest message is read, so following starts after it even with --limit 0.
+      const first = await memory.getMessages({ limit: Math.max(limit, 1) });
+      const latest = first.at(-1);
+      const seen: Seen = { last: latest && keyOf(latest), count: await memory.getMessageCount() };
+      printMessages(ctx, first.slice(first.length - limit));
+      ctx.note(`following ${JSON.stringify(id)} every ${interval} ms; Ctrl-C to stop`);
+      while (!stop.signal.aborted) {
+        await sleep(interval, undefined, { signal: stop.signal }).catch(() => undefined);
+        if (stop.signal.aborted) break;
+        printMessages(ctx, await newMessages(memory, seen));
+      }
+    } finally {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,129 @@
+/**
+ * `convmem export` and `convmem import`: a conversation as one JSON document and back.
+ *
+ * Format: `{ "format": "convmem-export", "version": 1, "conversationId", "ttl", "fields" }`,
+ * `ttl` being the seconds left (null = never expires) and `fields` every field's value (list
+ * fields as arrays; `messages` holds the stored messages verbatim, ids and timestamps
+ * included). Import writes all fields in one atomic `update`, then applies the TTL.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { stringOption } from "../args.js";
+import { type Command, readConversation } from "../command.js";
+import { CliError } from "../errors.js";
+import { formatTtl, printable } from "../format.js";
+
+/** The `format` marker of an export document. */
+export const EXPORT_FORMAT = "convmem-export";
+/** The version of the export document this CLI writes and reads. */
+export const EXPORT_VERSION = 1;
+
+/** An export document. */
+export interface ExportDocument {
+  format: typeof EXPORT_FORMAT;
+  version: typeof EXPORT_VERSION;
+  conversationId: string;
+  /** Seconds left; null = never expires. When absent on import, the TTL is left as it is. */
+  ttl?: number | null;
+  fields: Record<string, unknown>;
+}
+
+/** `convmem export <id> [--out file]` */
+export const exportCommand: Command = {
+  name: "export",
+  summary: "write a conversation (fields, messages, TTL) as a JSON document",
+  args: "<id>",
+  details: `Document: { "format": "${EXPORT_FORMAT}", "version": ${EXPORT_VERSION}, "conversationId", "ttl", "fields" }.`,
+  example: "export conv_123 --out conv_123.json",
+  options: { out: { type: "string", value: "FILE", description: "write to FILE instead of stdout" } },
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, { positionals: [id = ""], values }) {
+    const { items, ttl } = await readConversation(ctx, id);
+    const doc: ExportDocument = {
+      format: EXPORT_FORMAT,
+      version: EXPORT_VERSION,
+      conversationId: id,
+      ttl,
+      fields: Object.fromEntries(items),
+    };
+    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    const out = stringOption(values, "out");
+    if (out === undefined) {
+      process.stdout.write(text);
+      return 0;
+    }
+    writeFileSync(out, text);
+    if (ctx.json) ctx.printJson({ conversationId: id, file: out, fields: items.length, ttl });
+    else ctx.print(`exported ${items.length} fields of ${printable(id)} to ${out}`);
+    return 0;
+  },
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Reads and checks an export document; `-` reads stdin. */
+export function readExport(file: string): ExportDocument {
+  let text: string;
+  try {
+    text = readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${file} is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const bad = (why: string) => new CliError(`${file} is not a convmem export: ${why}`);
+  if (!isRecord(doc) || doc.format !== EXPORT_FORMAT) throw bad(`"format" must be "${EXPORT_FORMAT}"`);
+  if (doc.version !== EXPORT_VERSION) {
+    throw bad(`unsupported version ${JSON.stringify(doc.version)} (this convmem reads ${EXPORT_VERSION})`);
+  }
+  if (typeof doc.conversationId !== "string") throw bad('"conversationId" must be a string');
+  if (doc.ttl !== undefined && doc.ttl !== null && typeof doc.ttl !== "number") {
+    throw bad('"ttl" must be a number or null');
+  }
+  if (!isRecord(doc.fields)) throw bad('"fields" must be an object');
+  return doc as unknown as ExportDocument;
+}
+
+/** `convmem import <file> [--id newId] [--force]` */
+export const importCommand: Command = {
+  name: "import",
+  summary: "write a conversation from an export document (FILE, or - for stdin)",
+  args: "<file>",
+  details:
+    "Importing into a conversation that already has fields fails unless --force, which\n" +
+    "clears it first. All fields are written in one atomic step, then the TTL is applied.",
+  example: "import conv_123.json --id conv_456",
+  options: {
+    id: { type: "string", value: "ID", description: "import under this id (default: the exported id)" },
+    force: { type: "boolean", description: "replace a conversation that already has fields" },
+  },
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, { positionals: [file = ""], values }) {
+    const doc = readExport(file);
+    const id = stringOption(values, "id") ?? doc.conversationId;
+    const memory = ctx.manager().getMemory(id);
+    const existing = await memory.keys();
+    if (existing.length > 0) {
+      if (values.force !== true) {
+        throw new CliError(
+          `conversation ${JSON.stringify(id)} already has ${existing.length} fields; use --force to replace them`,
+        );
+      }
+      await memory.clearAll();
+    }
+    await memory.update(doc.fields);
+    if (doc.ttl !== undefined) await memory.setTtl(doc.ttl);
+    const fields = Object.keys(doc.fields).length;
+    const ttl = await memory.getTtl();
+    if (ctx.json) ctx.printJson({ conversationId: id, fields, ttl: ttl ?? null });
+    else ctx.print(`imported ${fields} fields into ${printable(id)} (ttl ${formatTtl(ttl)})`);
+    return 0;
+  },
+};
