@@ -21,4 +21,5 @@ process.on("message", async (msg) => {
     process.send({ type: "nack", messageId: msg.env.messageId, error: String(err?.message ?? err) });
   }
 });
+process.on("disconnect", () => process.exit(0)); // the coordinator is gone
 process.send({ type: "ready" });

@@ -121,6 +121,8 @@ async function runInProcess() {
   });
 }
 
+const children = new Set();
+
 async function runDistributed() {
   const workers = [];
   const inflight = new Map(); // messageId -> { env, worker, resolve }
@@ -131,6 +133,8 @@ async function runDistributed() {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
       const worker = { child, alive: true };
+      children.add(child);
+      child.once("exit", () => children.delete(child));
       child.on("error", () => {}); // a send racing the worker's death; its exit handler redelivers
       child.on("message", (msg) => {
         if (msg.type === "ready") resolve(worker);
@@ -141,7 +145,10 @@ async function runDistributed() {
           record(msg.timings);
           job.resolve();
         } else if (msg.type === "nack") {
-          send(job); // transient failure: redeliver
+          job.failures = (job.failures ?? 0) + 1;
+          if (job.failures > 5)
+            job.reject(new Error(`message ${msg.messageId} failed 5 times: ${msg.error}`));
+          else setTimeout(() => send(job), 50 * job.failures); // transient failure: redeliver
         }
       });
       child.on("exit", () => {
@@ -165,7 +172,8 @@ async function runDistributed() {
       if (err) setImmediate(() => send(job));
     });
   }
-  const deliver = (env) => new Promise((resolve) => send({ env, worker: undefined, resolve }));
+  const deliver = (env) =>
+    new Promise((resolve, reject) => send({ env, worker: undefined, resolve, reject }));
 
   const killAt = Math.floor(total * 0.4);
   await eachConversation(traffic, async (queue) => {
@@ -218,6 +226,8 @@ async function verify() {
 
 let exitCode = 1;
 try {
+  // Fail fast (StoreUnavailableError within timeoutMs) rather than routing work to nowhere.
+  await manager.getMemory("demo:probe").has("probe");
   console.log(
     redis
       ? `convmem demo: ${WORKERS} worker processes, ${CONVERSATIONS} conversations × ${MESSAGES} inbound SMS, Redis at ${redis.url}`
@@ -254,7 +264,10 @@ try {
     console.log(`VERIFICATION FAILED (${problems.length} problems):`);
     for (const p of problems.slice(0, 20)) console.log(`  ${p}`);
   }
+} catch (err) {
+  console.error(`demo failed: ${err?.name ?? "Error"}: ${err?.message ?? err}`);
 } finally {
+  for (const child of children) child.kill("SIGKILL");
   await manager.close();
   await redis?.stop();
 }

@@ -159,10 +159,13 @@ export class MemoryManager {
    * re-checked atomically before deleting, so a live conversation is never removed. Cost grows
    * with the number removed, not with the number stored. Returns the number removed;
    * `onProgress` gets cumulative counts after each step, the last with the returned total.
+   * With `dryRun: true` nothing changes and the counts are what would be removed.
    */
   async cleanupExpiredConversations(options: {
     maxAgeSeconds: number;
     onProgress?: ((progress: { scanned: number; removed: number }) => void) | undefined;
+    /** Change nothing; return (and report) how many conversations would be removed. */
+    dryRun?: boolean | undefined;
   }): Promise<number> {
     const maxAge = options?.maxAgeSeconds;
     if (typeof maxAge !== "number" || !Number.isFinite(maxAge) || maxAge < 0) {
@@ -173,7 +176,12 @@ export class MemoryManager {
     let removed = 0;
     let cursor: number | undefined = 0;
     while (cursor !== undefined) {
-      const step: SweepStep = await this.store.sweepExpired(this.ctx.keyPrefix, cutoff, cursor);
+      const step: SweepStep = await this.store.sweepExpired(
+        this.ctx.keyPrefix,
+        cutoff,
+        cursor,
+        options.dryRun === true,
+      );
       scanned += step.scanned;
       removed += step.removed;
       cursor = step.cursor;

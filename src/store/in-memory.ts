@@ -269,8 +269,13 @@ export class InMemoryStore implements MemoryStore {
     return listConversations(this.table.conversations, keyPrefix, cursor, limit, this.table.now());
   }
 
-  async sweepExpired(keyPrefix: string, cutoff: number, _cursor: number): Promise<SweepStep> {
-    return sweepExpired(this.table.conversations, keyPrefix, cutoff, this.table.now());
+  async sweepExpired(
+    keyPrefix: string,
+    cutoff: number,
+    _cursor: number,
+    dryRun: boolean,
+  ): Promise<SweepStep> {
+    return sweepExpired(this.table.conversations, keyPrefix, cutoff, this.table.now(), dryRun);
   }
 
   async close(): Promise<void> {

@@ -174,9 +174,10 @@ export interface MemoryStore {
    * One bounded cleanup step under `keyPrefix` from `cursor` (start with 0): deletes the
    * conversations whose last write is before `cutoff` (ms, store clock) and forgets those the
    * store already expired. Re-checks each conversation's own last write before deleting.
-   * Never scans the keyspace; work grows with the conversations removed.
+   * Never scans the keyspace; work grows with the conversations removed. With `dryRun`,
+   * changes nothing and counts what would be removed.
    */
-  sweepExpired(keyPrefix: string, cutoff: number, cursor: number): Promise<SweepStep>;
+  sweepExpired(keyPrefix: string, cutoff: number, cursor: number, dryRun: boolean): Promise<SweepStep>;
   /** Releases what the store opened (never a client it was given). */
   close(): Promise<void>;
 }

@@ -45,7 +45,9 @@ async function clusterInfo(url: string): Promise<string> {
 }
 
 /** Starts the cluster; resolves once every node reports `cluster_state:ok`. */
-export async function startCluster(options: { masters?: number; replicas?: number } = {}): Promise<RedisCluster> {
+export async function startCluster(
+  options: { masters?: number; replicas?: number } = {},
+): Promise<RedisCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicas ?? 0;
   const nodes: RedisServer[] = [];
@@ -58,22 +60,31 @@ export async function startCluster(options: { masters?: number; replicas?: numbe
       nodes.push(
         await startRedis({
           args: [
-            "--cluster-enabled", "yes",
-            "--cluster-config-file", "nodes.conf",
-            "--cluster-node-timeout", "2000",
-            "--cluster-port", String(bus),
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            "nodes.conf",
+            "--cluster-node-timeout",
+            "2000",
+            "--cluster-port",
+            String(bus),
           ],
         }),
       );
     }
     const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
-    await run("redis-cli", ["--cluster", "create", ...addresses, "--cluster-replicas", String(replicas), "--cluster-yes"], {
-      timeout: 30_000,
-    });
+    await run(
+      "redis-cli",
+      ["--cluster", "create", ...addresses, "--cluster-replicas", String(replicas), "--cluster-yes"],
+      {
+        timeout: 30_000,
+      },
+    );
     const deadline = Date.now() + 20_000;
     for (const node of nodes) {
       while (!(await clusterInfo(node.url)).includes("cluster_state:ok")) {
-        if (Date.now() > deadline) throw new Error(`cluster node ${node.port} never reached cluster_state:ok`);
+        if (Date.now() > deadline)
+          throw new Error(`cluster node ${node.port} never reached cluster_state:ok`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }

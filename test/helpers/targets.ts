@@ -215,7 +215,8 @@ export function forEachTarget(fn: (t: Target) => void): void {
     async () => {
       const cluster: RedisCluster = await startCluster({ masters: 3 });
       return {
-        build: (opts) => createMemoryManager({ ...opts, redis: { cluster: { rootNodes: cluster.rootNodes } } }),
+        build: (opts) =>
+          createMemoryManager({ ...opts, redis: { cluster: { rootNodes: cluster.rootNodes } } }),
         redisUrl: cluster.url,
         teardown: () => cluster.stop(),
       };

@@ -3,7 +3,6 @@
  * is older than the given age through `manager.cleanupExpiredConversations`, with a progress
  * bar on a terminal; `--dry-run` only counts them.
  */
-import type { MemoryManager } from "../../index.js";
 import { parseDuration, stringOption } from "../args.js";
 import type { Command, CommandContext } from "../command.js";
 import { UsageError } from "../errors.js";
@@ -11,25 +10,6 @@ import { type CleanupProgress, formatDuration, progressBar } from "../format.js"
 
 /** Redraws the bar at most this often (ms). */
 const REDRAW_MS = 80;
-
-/**
- * Counts the live conversations a cleanup with `maxAgeSeconds` would remove: those whose last
- * activity is older than the store clock's now minus the age — the cutoff the cleanup uses.
- * Reads only; deletes nothing.
- */
-async function countOlder(
-  manager: MemoryManager,
-  maxAgeSeconds: number,
-): Promise<{ wouldRemove: number; total: number }> {
-  const cutoff = (await manager.store.serverTime()) - maxAgeSeconds * 1000;
-  let wouldRemove = 0;
-  let total = 0;
-  for await (const c of manager.conversations()) {
-    total++;
-    if (c.lastActivity < cutoff) wouldRemove++;
-  }
-  return { wouldRemove, total };
-}
 
 /** An `onProgress` that draws the activity bar on a terminal's stderr, and its `finish()`. */
 function progressReporter(ctx: CommandContext) {
@@ -81,21 +61,25 @@ export const cleanup: Command = {
     const maxAgeSeconds = parseDuration(maxAgeText, "--max-age", "cleanup");
     const age = formatDuration(maxAgeSeconds);
     const manager = ctx.manager();
-    if (values["dry-run"] === true) {
-      const { wouldRemove, total } = await countOlder(manager, maxAgeSeconds);
-      if (ctx.json) ctx.printJson({ dryRun: true, maxAgeSeconds, wouldRemove, total });
-      else ctx.print(`dry run: would remove ${wouldRemove} of ${total} conversations idle for over ${age}`);
-      return 0;
-    }
+    const dryRun = values["dry-run"] === true;
     const reporter = progressReporter(ctx);
     let scanned = 0;
     let removed: number;
     try {
-      removed = await manager.cleanupExpiredConversations({ maxAgeSeconds, onProgress: reporter.onProgress });
+      removed = await manager.cleanupExpiredConversations({
+        maxAgeSeconds,
+        onProgress: reporter.onProgress,
+        dryRun,
+      });
     } finally {
       scanned = reporter.finish().scanned;
     }
-    if (ctx.json) ctx.printJson({ dryRun: false, maxAgeSeconds, removed, scanned });
+    if (ctx.json && dryRun) ctx.printJson({ dryRun, maxAgeSeconds, wouldRemove: removed, scanned });
+    else if (ctx.json) ctx.printJson({ dryRun, maxAgeSeconds, removed, scanned });
+    else if (dryRun)
+      ctx.print(
+        `dry run: would remove ${removed} conversations idle for over ${age} (${scanned} candidates checked)`,
+      );
     else ctx.print(`removed ${removed} conversations idle for over ${age} (${scanned} candidates checked)`);
     return 0;
   },

@@ -38,6 +38,7 @@ export function sweepExpired(
   keyPrefix: string,
   cutoff: number,
   now: number,
+  dryRun: boolean,
 ): SweepStep {
   let scanned = 0;
   let removed = 0;
@@ -46,7 +47,7 @@ export function sweepExpired(
     scanned++;
     const info = summary(conv, now);
     if (!info || conv.lastActivity < cutoff) {
-      conversations.delete(key);
+      if (!dryRun) conversations.delete(key);
       if (info) removed++;
     }
   }

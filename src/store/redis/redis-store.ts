@@ -221,8 +221,8 @@ export class RedisStore implements MemoryStore {
     return listConversations(this.scripts.registry, keyPrefix, cursor, limit);
   }
 
-  sweepExpired(keyPrefix: string, cutoff: number, cursor: number): Promise<SweepStep> {
-    return sweepExpired(this.scripts.registry, keyPrefix, cutoff, cursor);
+  sweepExpired(keyPrefix: string, cutoff: number, cursor: number, dryRun: boolean): Promise<SweepStep> {
+    return sweepExpired(this.scripts.registry, keyPrefix, cutoff, cursor, dryRun);
   }
 
   close(): Promise<void> {

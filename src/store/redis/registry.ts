@@ -87,21 +87,22 @@ export async function sweepExpired(
   prefix: string,
   cutoff: number,
   cursor: number,
+  dryRun: boolean,
 ): Promise<SweepStep> {
   const step = bucketsFrom(prefix, cursor);
   let scanned = 0;
   let removed = 0;
   await Promise.all(
     step.keys.map(async (bucket) => {
-      for (;;) {
-        const query = ["ZRANGE", bucket, "-inf", `(${cutoff}`, "BYSCORE", "LIMIT", "0", String(SCRIPT_BATCH)];
+      // A real sweep takes every candidate out of the range (deleted or re-scored), so it reads
+      // from offset 0 again; a dry run changes nothing, so it pages on.
+      for (let offset = 0; ; offset = dryRun ? offset + SCRIPT_BATCH : 0) {
+        const limit = ["LIMIT", String(offset), String(SCRIPT_BATCH)];
+        const query = ["ZRANGE", bucket, "-inf", `(${cutoff}`, "BYSCORE", ...limit];
         const ids = ((await backend.send(query, bucket)) as unknown[]).map(String);
         if (ids.length === 0) return;
-        const reply = (await backend.runBucket("regsweep", bucket, [
-          prefix,
-          String(cutoff),
-          ...ids,
-        ])) as unknown[];
+        const args = [prefix, String(cutoff), dryRun ? "1" : "0", ...ids];
+        const reply = (await backend.runBucket("regsweep", bucket, args)) as unknown[];
         scanned += Number(reply[0]);
         removed += Number(reply[1]);
         if (ids.length < SCRIPT_BATCH) return;

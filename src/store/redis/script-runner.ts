@@ -43,7 +43,8 @@ export class ScriptRunner {
 
   /** Plain commands and registry-bucket scripts, for the registry walk (and `TIME`). */
   readonly registry: RegistryBackend = {
-    send: (args, key) => this.conn.send(args, key).catch((err: unknown) => Promise.reject(this.mapError(err))),
+    send: (args, key) =>
+      this.conn.send(args, key).catch((err: unknown) => Promise.reject(this.mapError(err))),
     runBucket: (name, bucket, args) =>
       this.evalScript(name, [bucket], args).catch((err: unknown) => Promise.reject(this.mapError(err))),
   };

@@ -8,12 +8,7 @@
  * - `redis: "redis+cluster://[user:pass@]host1:7000,host2:7000"` (`rediss+cluster://` for TLS)
  * - `redis: createCluster({...})` — an existing cluster client.
  */
-import {
-  createClient,
-  createCluster,
-  type RedisClientOptions,
-  type RedisClusterOptions,
-} from "redis";
+import { createClient, createCluster, type RedisClientOptions, type RedisClusterOptions } from "redis";
 import { ValidationError } from "../../errors.js";
 
 /** The part of a node-redis standalone client that convmem uses. */
@@ -34,7 +29,11 @@ export interface RedisClusterLike {
   readonly isReady: boolean;
   readonly masters: readonly unknown[];
   connect(): Promise<unknown>;
-  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: readonly string[]): Promise<unknown>;
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: readonly string[],
+  ): Promise<unknown>;
   on(event: "error", listener: (err: unknown) => void): unknown;
   close?(): Promise<unknown>;
   destroy?(): unknown;
@@ -86,7 +85,8 @@ export function parseClusterUrl(url: string): RedisClusterOptions | undefined {
     .split(",")
     .filter((h) => h.length > 0)
     .map((host) => ({ url: `${scheme}://${host}` }));
-  if (rootNodes.length === 0) throw new ValidationError("a redis+cluster:// URL needs at least one host:port");
+  if (rootNodes.length === 0)
+    throw new ValidationError("a redis+cluster:// URL needs at least one host:port");
   const defaults: RedisClientOptions = {};
   if (credentials) {
     const colon = credentials.indexOf(":");
@@ -176,6 +176,7 @@ export function createTransport(input: RedisInput, timeoutMs: number): Transport
     } as RedisClusterOptions) as unknown as RedisClusterLike;
     return cluster(client, true);
   }
-  const options: RedisClientOptions = typeof input === "string" ? { url: input } : (input as RedisClientOptions);
+  const options: RedisClientOptions =
+    typeof input === "string" ? { url: input } : (input as RedisClientOptions);
   return standalone(createClient(tuned(options, timeoutMs)) as unknown as RedisClientLike, true);
 }
