@@ -55,6 +55,12 @@ export interface MemoryManagerOptions {
    * @default 5000
    */
   timeoutMs?: number | undefined;
+  /**
+   * Durability across failover (Redis only): writes resolve only once `replicas` replicas have
+   * them (`WAIT`, up to `timeoutMs`, default 1000), else reject with `StoreError`.
+   * @default undefined (a write is acknowledged by the primary alone)
+   */
+  durability?: { replicas: number; timeoutMs?: number | undefined } | undefined;
   /** A store to use instead of Redis, e.g. `new InMemoryStore()`. It is closed by `close()`. */
   store?: MemoryStore | undefined;
   /** Value encoding. @default strict JSON */
@@ -92,6 +98,7 @@ export class MemoryManager {
       new RedisStore({
         redis: options.redis ?? "redis://localhost:6379",
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.durability === undefined ? {} : { durability: options.durability }),
       });
     this.ctx = {
       store: this.store,

@@ -33,12 +33,12 @@ function freePort(): Promise<number> {
   });
 }
 
-async function clusterInfo(url: string): Promise<string> {
+async function info(url: string, command: string[]): Promise<string> {
   const client = createClient({ url, socket: { reconnectStrategy: false } });
   client.on("error", () => {});
   try {
     await client.connect();
-    return String(await client.sendCommand(["CLUSTER", "INFO"]));
+    return String(await client.sendCommand(command));
   } finally {
     client.destroy();
   }
@@ -68,6 +68,8 @@ export async function startCluster(
             "2000",
             "--cluster-port",
             String(bus),
+            "--repl-diskless-sync-delay",
+            "0",
           ],
         }),
       );
@@ -81,12 +83,30 @@ export async function startCluster(
       },
     );
     const deadline = Date.now() + 20_000;
-    for (const node of nodes) {
-      while (!(await clusterInfo(node.url)).includes("cluster_state:ok")) {
-        if (Date.now() > deadline)
-          throw new Error(`cluster node ${node.port} never reached cluster_state:ok`);
+    const waitFor = async (
+      node: RedisServer,
+      command: string[],
+      ok: (text: string) => boolean,
+      what: string,
+    ) => {
+      while (!ok(await info(node.url, command))) {
+        if (Date.now() > deadline) throw new Error(`cluster node ${node.port} never reached ${what}`);
         await new Promise((r) => setTimeout(r, 100));
       }
+    };
+    for (const node of nodes) {
+      await waitFor(node, ["CLUSTER", "INFO"], (t) => t.includes("cluster_state:ok"), "cluster_state:ok");
+    }
+    // `--cluster create` makes the first `masters` nodes the masters; wait for their replicas,
+    // and for every node to know the master-replica pairs (a failover needs that gossip).
+    const linked = (t: string) =>
+      t.includes("role:master") && Number(/connected_slaves:(\d+)/.exec(t)?.[1]) >= replicas;
+    const paired = (t: string) => (t.match(/[ ,]slave /g) ?? []).length >= masters * replicas;
+    for (const node of replicas > 0 ? nodes : []) {
+      const synced = (t: string) => t.includes("master_link_status:up");
+      if (nodes.indexOf(node) < masters) await waitFor(node, ["INFO", "replication"], linked, "its replicas");
+      else await waitFor(node, ["INFO", "replication"], synced, "a synced replication link");
+      await waitFor(node, ["CLUSTER", "NODES"], paired, "replica gossip");
     }
   } catch (err) {
     await stop();

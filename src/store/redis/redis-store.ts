@@ -19,7 +19,7 @@ import type {
 } from "../store.js";
 import { DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
 import { listConversations, sweepExpired } from "./registry.js";
-import { ScriptRunner } from "./script-runner.js";
+import { type Durability, ScriptRunner } from "./script-runner.js";
 import { loadScripts } from "./scripts.js";
 import {
   entryArgs,
@@ -45,6 +45,29 @@ export interface RedisStoreOptions {
    * @default 5000
    */
   timeoutMs?: number | undefined;
+  /**
+   * Durability across failover: every write waits (Redis `WAIT`, pipelined after the write) until
+   * `replicas` replicas acknowledge it, up to `timeoutMs` (default 1000, below the store's
+   * `timeoutMs`); otherwise the write rejects with `StoreError` (it may or may not survive a
+   * failover). Off by default: a write acknowledged by the primary alone can be lost if the
+   * primary dies before replicating it.
+   */
+  durability?: { replicas: number; timeoutMs?: number | undefined } | undefined;
+}
+
+function checkDurability(option: RedisStoreOptions["durability"], timeoutMs: number): Durability | undefined {
+  if (option === undefined) return undefined;
+  const { replicas } = option;
+  const waitMs = option.timeoutMs ?? Math.min(1000, Math.floor(timeoutMs / 2));
+  if (!Number.isSafeInteger(replicas) || replicas < 1) {
+    throw new ValidationError("durability.replicas must be a positive integer");
+  }
+  if (!Number.isSafeInteger(waitMs) || waitMs <= 0 || waitMs >= timeoutMs) {
+    throw new ValidationError(
+      `durability.timeoutMs must be a positive integer below timeoutMs (${timeoutMs})`,
+    );
+  }
+  return { replicas, timeoutMs: waitMs };
 }
 
 /**
@@ -64,8 +87,9 @@ export class RedisStore implements MemoryStore {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
       throw new ValidationError("timeoutMs must be a positive number");
+    const durability = checkDurability(options.durability, timeoutMs);
     this.conn = new RedisConnection(options.redis ?? "redis://localhost:6379", timeoutMs);
-    this.scripts = new ScriptRunner(this.conn, scripts);
+    this.scripts = new ScriptRunner(this.conn, scripts, durability);
   }
 
   async get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {

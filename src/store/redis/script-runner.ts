@@ -4,6 +4,7 @@
  * (`CONVMEM_*`) and other Redis error replies map to the typed errors.
  */
 import { ErrorReply } from "redis";
+import { StoreError } from "../../errors.js";
 import { fieldKey } from "../../keys.js";
 import type { ConversationRef, WritePolicy } from "../store.js";
 import { incrRangeError, listIndexError, wrongTypeError } from "../store.js";
@@ -12,11 +13,20 @@ import type { RegistryBackend } from "./registry.js";
 import type { Script, ScriptName } from "./scripts.js";
 import { type Reply, ttlArg } from "./wire.js";
 
+/** Durability across failover: each write waits for `replicas` replicas to acknowledge it. */
+export interface Durability {
+  /** Replicas that must acknowledge a write before it resolves. */
+  readonly replicas: number;
+  /** How long Redis waits for them (`WAIT` timeout), ms. */
+  readonly timeoutMs: number;
+}
+
 /** Runs the scripts of one `RedisStore` over its connection. */
 export class ScriptRunner {
   constructor(
     private readonly conn: RedisConnection,
     private readonly scripts: Record<ScriptName, Script>,
+    private readonly durability: Durability | undefined,
   ) {}
 
   /**
@@ -34,11 +44,50 @@ export class ScriptRunner {
     const keys = [ref.keys.meta, ref.keys.messageIds, ref.keys.registry];
     if (this.scripts[name].numKeys === 4) keys.push(fieldKey(ref.keys, field));
     const defaultTtl = policy ? ttlArg(policy.defaultTtl) : "-1";
+    const argv = [ref.keys.fieldBase, defaultTtl, field, ...args];
     try {
-      return await this.evalScript(name, keys, [ref.keys.fieldBase, defaultTtl, field, ...args]);
+      // Writes carry a policy; with durability on, WAIT follows the script on the same
+      // connection (pipelined: still one round trip) and the write resolves only once enough
+      // replicas have it.
+      if (!policy || !this.durability) return await this.evalScript(name, keys, argv);
+      return await this.durableWrite(name, keys, argv, this.durability, ref, field);
     } catch (err) {
       throw this.mapError(err, ref, field);
     }
+  }
+
+  private async durableWrite(
+    name: ScriptName,
+    keys: readonly string[],
+    argv: readonly string[],
+    durability: Durability,
+    ref: ConversationRef,
+    field: string,
+  ): Promise<Reply> {
+    const script = this.scripts[name];
+    const tail = [String(keys.length), ...keys, ...argv];
+    const wait = ["WAIT", String(durability.replicas), String(durability.timeoutMs)];
+    // Issued back to back, so WAIT follows the write on the same connection.
+    const write = this.conn.send(["EVALSHA", script.sha, ...tail], keys[0]);
+    let waited = this.conn.send(wait, keys[0]);
+    // Observed now: if the connection drops, both reject, and the write's error is the one to report.
+    waited.catch(() => {});
+    let reply: Reply;
+    try {
+      reply = await write;
+    } catch (err) {
+      if (!(err instanceof ErrorReply) || !err.message.startsWith("NOSCRIPT")) throw err;
+      reply = await this.conn.send(["EVAL", script.source, ...tail], keys[0]);
+      waited = this.conn.send(wait, keys[0]);
+    }
+    const acked = Number(await waited);
+    if (acked < durability.replicas) {
+      throw new StoreError(
+        `write to field ${JSON.stringify(field)} of conversation ${JSON.stringify(ref.id)} reached ` +
+          `${acked} of ${durability.replicas} replicas within ${durability.timeoutMs} ms; it may be lost on failover`,
+      );
+    }
+    return reply;
   }
 
   /** Plain commands and registry-bucket scripts, for the registry walk (and `TIME`). */

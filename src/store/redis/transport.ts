@@ -7,8 +7,21 @@
  * - `redis: { cluster: { rootNodes: [{ url: "redis://10.0.0.1:7000" }], defaults: {...} } }`
  * - `redis: "redis+cluster://[user:pass@]host1:7000,host2:7000"` (`rediss+cluster://` for TLS)
  * - `redis: createCluster({...})` — an existing cluster client.
+ *
+ * Sentinel forms:
+ * - `redis: { sentinel: { name: "mymaster", sentinelRootNodes: [{ host, port }], nodeClientOptions } }`
+ * - `redis: "redis+sentinel://[user:pass@]host1:26379,host2:26379/mymaster"` (credentials are
+ *   the data nodes'; `rediss+sentinel://` for TLS)
+ * - `redis: createSentinel({...})` — an existing sentinel client.
  */
-import { createClient, createCluster, type RedisClientOptions, type RedisClusterOptions } from "redis";
+import {
+  createClient,
+  createCluster,
+  createSentinel,
+  type RedisClientOptions,
+  type RedisClusterOptions,
+  type RedisSentinelOptions,
+} from "redis";
 import { ValidationError } from "../../errors.js";
 
 /** The part of a node-redis standalone client that convmem uses. */
@@ -39,17 +52,32 @@ export interface RedisClusterLike {
   destroy?(): unknown;
 }
 
+/** The part of a node-redis sentinel client that convmem uses. */
+export interface RedisSentinelLike {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  connect(): Promise<unknown>;
+  sendCommand(isReadonly: boolean | undefined, args: readonly string[]): Promise<unknown>;
+  acquire(): unknown;
+  on(event: "error", listener: (err: unknown) => void): unknown;
+  close?(): Promise<unknown>;
+  destroy?(): unknown;
+}
+
 /**
- * Where convmem's Redis is: a URL (`redis://`, `rediss://`, `redis+cluster://`), node-redis
- * client options, `{ cluster: <node-redis cluster options> }`, or an existing client or
- * cluster client (which convmem never closes).
+ * Where convmem's Redis is: a URL (`redis://`, `rediss://`, `redis+cluster://`,
+ * `redis+sentinel://`), node-redis client options, `{ cluster: <cluster options> }`,
+ * `{ sentinel: <sentinel options> }`, or an existing client, cluster client or sentinel client
+ * (which convmem never closes).
  */
 export type RedisInput =
   | string
   | RedisClientOptions
   | { cluster: RedisClusterOptions }
+  | { sentinel: RedisSentinelOptions }
   | RedisClientLike
-  | RedisClusterLike;
+  | RedisClusterLike
+  | RedisSentinelLike;
 
 /** A connected-or-not Redis endpoint that sends commands routed by their first key. */
 export interface Transport {
@@ -66,6 +94,10 @@ export interface Transport {
 
 function isCluster(input: object): input is RedisClusterLike {
   return "masters" in input && typeof (input as RedisClusterLike).sendCommand === "function";
+}
+
+function isSentinel(input: object): input is RedisSentinelLike {
+  return typeof (input as RedisSentinelLike).acquire === "function" && "sendCommand" in input;
 }
 
 function isClient(input: object): input is RedisClientLike {
@@ -100,6 +132,27 @@ export function parseClusterUrl(url: string): RedisClusterOptions | undefined {
   }
   if (scheme === "rediss") defaults.socket = { tls: true };
   return { rootNodes, defaults };
+}
+
+/** Parses `redis+sentinel://[user:pass@]h1:p1,h2:p2/<master name>` into sentinel options. */
+export function parseSentinelUrl(url: string): RedisSentinelOptions | undefined {
+  const match = /^(rediss?)\+sentinel:\/\/(?:([^@/]*)@)?([^/?#]+)\/([^/?#]+)/.exec(url);
+  if (!match) return undefined;
+  const sentinelRootNodes = (match[3] as string)
+    .split(",")
+    .filter((h) => h.length > 0)
+    .map((hostPort) => {
+      const colon = hostPort.lastIndexOf(":");
+      return colon < 0
+        ? { host: hostPort, port: 26379 }
+        : { host: hostPort.slice(0, colon), port: Number(hostPort.slice(colon + 1)) };
+    });
+  const auth = parseClusterUrl(`${match[1]}+cluster://${match[2] ? `${match[2]}@` : ""}x:1`)?.defaults ?? {};
+  return {
+    name: decodeURIComponent(match[4] as string),
+    sentinelRootNodes,
+    nodeClientOptions: auth as RedisSentinelOptions["nodeClientOptions"],
+  } as RedisSentinelOptions;
 }
 
 function standalone(client: RedisClientLike, owned: boolean): Transport {
@@ -141,15 +194,38 @@ function cluster(client: RedisClusterLike, owned: boolean): Transport {
   };
 }
 
-/** Socket behaviour convmem needs: bounded connects, quick reconnects, fail fast while offline. */
-function tuned<T extends RedisClientOptions>(options: T, timeoutMs: number): T {
+function sentinel(client: RedisSentinelLike, owned: boolean): Transport {
+  return {
+    get isOpen() {
+      return client.isOpen;
+    },
+    get isReady() {
+      return client.isReady;
+    },
+    owned,
+    connect: () => client.connect(),
+    send: (args) => client.sendCommand(false, args),
+    onError: (listener) => void client.on("error", listener),
+    close: async () => {
+      await client.close?.();
+    },
+    destroy: () => void client.destroy?.(),
+  };
+}
+
+/**
+ * Socket behaviour convmem needs: bounded connects, quick reconnects (so a restarted Redis, or a
+ * promoted replica, is used again well within a second), fail fast while offline. The caller's
+ * own socket options win.
+ */
+function tuned<T extends RedisClientOptions>(options: T, timeoutMs: number, maxDelayMs: number): T {
   return {
     ...options,
     disableOfflineQueue: true,
     commandOptions: { timeout: 0, ...options.commandOptions },
     socket: {
       connectTimeout: timeoutMs,
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelayMs),
       ...options.socket,
     },
   } as T;
@@ -159,6 +235,7 @@ function tuned<T extends RedisClientOptions>(options: T, timeoutMs: number): T {
 export function createTransport(input: RedisInput, timeoutMs: number): Transport {
   if (typeof input === "object" && input !== null) {
     if (isCluster(input)) return cluster(input, false);
+    if (isSentinel(input)) return sentinel(input, false);
     if (isClient(input)) return standalone(input, false);
   }
   const clusterOptions =
@@ -168,7 +245,7 @@ export function createTransport(input: RedisInput, timeoutMs: number): Transport
         ? (input.cluster as RedisClusterOptions)
         : undefined;
   if (clusterOptions) {
-    const defaults = tuned((clusterOptions.defaults ?? {}) as RedisClientOptions, timeoutMs);
+    const defaults = tuned((clusterOptions.defaults ?? {}) as RedisClientOptions, timeoutMs, 100);
     const client = createCluster({
       ...clusterOptions,
       defaults,
@@ -176,7 +253,27 @@ export function createTransport(input: RedisInput, timeoutMs: number): Transport
     } as RedisClusterOptions) as unknown as RedisClusterLike;
     return cluster(client, true);
   }
+  const sentinelOptions =
+    typeof input === "string"
+      ? parseSentinelUrl(input)
+      : "sentinel" in input
+        ? (input.sentinel as RedisSentinelOptions)
+        : undefined;
+  if (sentinelOptions) {
+    const nodeClientOptions = tuned(
+      (sentinelOptions.nodeClientOptions ?? {}) as RedisClientOptions,
+      timeoutMs,
+      100,
+    );
+    const client = createSentinel({
+      scanInterval: 1000, // notice a promotion quickly even when no command fails
+      ...sentinelOptions,
+      nodeClientOptions,
+      commandOptions: { timeout: 0, ...sentinelOptions.commandOptions },
+    } as RedisSentinelOptions) as unknown as RedisSentinelLike;
+    return sentinel(client, true);
+  }
   const options: RedisClientOptions =
     typeof input === "string" ? { url: input } : (input as RedisClientOptions);
-  return standalone(createClient(tuned(options, timeoutMs)) as unknown as RedisClientLike, true);
+  return standalone(createClient(tuned(options, timeoutMs, 250)) as unknown as RedisClientLike, true);
 }
