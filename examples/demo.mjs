@@ -13,7 +13,7 @@
 import { fork } from "node:child_process";
 import { parseArgs } from "node:util";
 import { createMemoryManager, InMemoryStore } from "../dist/index.js";
-import { Progress, percentile, startRedisServer } from "./demo-support.mjs";
+import { Progress, percentile, startRedisCluster, startRedisServer } from "./demo-support.mjs";
 import { SMSAssistantAgent } from "./sms-agent.mjs";
 
 const { values: opts } = parseArgs({
@@ -23,13 +23,14 @@ const { values: opts } = parseArgs({
     messages: { type: "string", default: "30" },
     concurrency: { type: "string", default: "64" },
     "no-kill": { type: "boolean", default: false },
+    cluster: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 if (opts.help) {
-  console.log(
-    "usage: npm run demo -- [--workers N] [--conversations M] [--messages K] [--concurrency C] [--no-kill]",
-  );
+  console.log("usage: npm run demo -- [--workers N] [--conversations M] [--messages K] [--concurrency C]");
+  console.log("                       [--no-kill] [--cluster]");
+  console.log("  --cluster  start a 3-master Redis Cluster instead of one redis-server, and run on it");
   process.exit(0);
 }
 const WORKERS = Number(opts.workers);
@@ -78,7 +79,9 @@ function buildTraffic() {
 
 const redis = process.env.REDIS_URL
   ? { url: process.env.REDIS_URL, stop: async () => {} }
-  : await startRedisServer();
+  : opts.cluster
+    ? await startRedisCluster()
+    : await startRedisServer();
 if (!redis) {
   console.log("╭──────────────────────────────────────────────────────────────────────────╮");
   console.log("│ redis-server not found on PATH: running single-process on InMemoryStore. │");

@@ -78,6 +78,31 @@ describe("demo", () => {
     }
   });
 
+  it("--cluster starts a 3-master Redis Cluster and verifies as before", async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.REDIS_URL;
+    const { stdout } = await run(
+      process.execPath,
+      [
+        demo,
+        "--cluster",
+        "--workers",
+        "3",
+        "--conversations",
+        "40",
+        "--messages",
+        "6",
+        "--concurrency",
+        "12",
+      ],
+      { env, timeout: 120_000 },
+    );
+    assert.match(stdout, /Redis at redis\+cluster:\/\/127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+/);
+    assert.match(stdout, /fault: worker pid \d+ killed/);
+    assert.match(stdout, /getStats\(\): 40 conversations/);
+    assert.match(stdout, /verified: all 40 histories complete/);
+  });
+
   it("without redis-server on PATH it runs in memory, says how to get Redis, and still verifies", async () => {
     const bin = mkdtempSync(join(tmpdir(), "convmem-nodeonly-"));
     try {
