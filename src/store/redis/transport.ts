@@ -155,7 +155,11 @@ export function parseSentinelUrl(url: string): RedisSentinelOptions | undefined 
   } as RedisSentinelOptions;
 }
 
-function standalone(client: RedisClientLike, owned: boolean): Transport {
+/** What the three node-redis client kinds have in common. */
+type AnyClient = RedisClientLike | RedisClusterLike | RedisSentinelLike;
+
+/** A transport over any client kind; only sending (routing) differs between them. */
+function wrap(client: AnyClient, owned: boolean, send: Transport["send"]): Transport {
   return {
     get isOpen() {
       return client.isOpen;
@@ -165,53 +169,22 @@ function standalone(client: RedisClientLike, owned: boolean): Transport {
     },
     owned,
     connect: () => client.connect(),
-    send: (args) => client.sendCommand(args),
+    send,
     onError: (listener) => void client.on("error", listener),
     close: async () => {
       if (client.close) await client.close();
-      else if (client.quit) await client.quit();
+      else if ("quit" in client && client.quit) await client.quit();
     },
     destroy: () => void client.destroy?.(),
   };
 }
 
-function cluster(client: RedisClusterLike, owned: boolean): Transport {
-  return {
-    get isOpen() {
-      return client.isOpen;
-    },
-    get isReady() {
-      return client.isReady;
-    },
-    owned,
-    connect: () => client.connect(),
-    send: (args, key) => client.sendCommand(key, false, args),
-    onError: (listener) => void client.on("error", listener),
-    close: async () => {
-      await client.close?.();
-    },
-    destroy: () => void client.destroy?.(),
-  };
-}
-
-function sentinel(client: RedisSentinelLike, owned: boolean): Transport {
-  return {
-    get isOpen() {
-      return client.isOpen;
-    },
-    get isReady() {
-      return client.isReady;
-    },
-    owned,
-    connect: () => client.connect(),
-    send: (args) => client.sendCommand(false, args),
-    onError: (listener) => void client.on("error", listener),
-    close: async () => {
-      await client.close?.();
-    },
-    destroy: () => void client.destroy?.(),
-  };
-}
+const standalone = (client: RedisClientLike, owned: boolean) =>
+  wrap(client, owned, (args) => client.sendCommand(args));
+const cluster = (client: RedisClusterLike, owned: boolean) =>
+  wrap(client, owned, (args, key) => client.sendCommand(key, false, args));
+const sentinel = (client: RedisSentinelLike, owned: boolean) =>
+  wrap(client, owned, (args) => client.sendCommand(false, args));
 
 /**
  * Socket behaviour convmem needs: bounded connects, quick reconnects (so a restarted Redis, or a

@@ -264,6 +264,19 @@ local function write_value(s, field, key, kind, items, from, to, mode)
   return sum_bytes(items, from, to)
 end
 
+-- Removes the element at 0-based index i of a list of length n (a middle element via a
+-- tombstone, as lists have no remove-by-index).
+local function remove_index(key, i, n)
+  if i == 0 then
+    redis.call('LPOP', key)
+  elseif i == n - 1 then
+    redis.call('RPOP', key)
+  else
+    redis.call('LSET', key, i, TOMB)
+    redis.call('LREM', key, 1, TOMB)
+  end
+end
+
 -- After a list operation left `key` empty: keep it as an (expiring) empty list.
 local function keep_empty(key, at)
   if redis.call('EXISTS', key) == 0 then

@@ -10,16 +10,8 @@ local n = redis.call('LLEN', key)
 local i = tonumber(ARGV[4])
 if i < 0 then i = i + n end
 if i < 0 or i >= n then return fail('INDEX') end
-local v
-if i == 0 then
-  v = redis.call('LPOP', key)
-elseif i == n - 1 then
-  v = redis.call('RPOP', key)
-else
-  v = redis.call('LINDEX', key, i)
-  redis.call('LSET', key, i, TOMB)
-  redis.call('LREM', key, 1, TOMB)
-end
+local v = redis.call('LINDEX', key, i)
+remove_index(key, i, n)
 if FIELD == MESSAGES then index_ids({ v }, 1, 1, false) end
 local at = deadline_of(s, 'c')
 if n == 1 then keep_empty(key, at) else expire_at(key, at) end

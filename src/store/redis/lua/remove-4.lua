@@ -10,14 +10,7 @@ local i = tonumber(ARGV[4])
 local v = ARGV[5]
 if redis.call('LINDEX', key, i) ~= v then return 0 end
 prepare(s, FIELD)
-if i == 0 then
-  redis.call('LPOP', key)
-elseif i == n - 1 then
-  redis.call('RPOP', key)
-else
-  redis.call('LSET', key, i, TOMB)
-  redis.call('LREM', key, 1, TOMB)
-end
+remove_index(key, i, n)
 if FIELD == MESSAGES then index_ids({ v }, 1, 1, false) end
 local at = deadline_of(s, 'c')
 if n == 1 then keep_empty(key, at) else expire_at(key, at) end
