@@ -4,7 +4,13 @@
  * into {@link StoreError}. Secrets never reach a message.
  */
 import { createClient, ErrorReply, type RedisClientOptions } from "redis";
-import { ConvmemError, redactSecrets, StoreError, StoreUnavailableError } from "../../errors.js";
+import {
+  ConvmemError,
+  redactSecrets,
+  StoreError,
+  StoreUnavailableError,
+  ValidationError,
+} from "../../errors.js";
 import { DeadlineWatch } from "./deadline.js";
 
 /** The part of a node-redis client (standalone) that convmem uses. */
@@ -34,7 +40,7 @@ function isClient(input: RedisInput): input is RedisClientLike {
 }
 
 function messageOf(err: unknown): string {
-  return redactSecrets(err instanceof Error ? err.message || err.name : String(err));
+  return redactSecrets(err instanceof Error ? err.message || err.name : String(err)).trim();
 }
 
 /** A connection to one standalone Redis (or a client given by the caller). */
@@ -59,16 +65,21 @@ export class RedisConnection {
       this.owned = false;
     } else {
       const options: RedisClientOptions = typeof input === "string" ? { url: input } : { ...input };
-      this.client = createClient({
-        ...options,
-        disableOfflineQueue: true,
-        commandOptions: { timeout: 0, ...options.commandOptions },
-        socket: {
-          connectTimeout: timeoutMs,
-          reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
-          ...options.socket,
-        },
-      } as RedisClientOptions) as unknown as RedisClientLike;
+      try {
+        this.client = createClient({
+          ...options,
+          disableOfflineQueue: true,
+          commandOptions: { timeout: 0, ...options.commandOptions },
+          socket: {
+            connectTimeout: timeoutMs,
+            reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
+            ...options.socket,
+          },
+        } as RedisClientOptions) as unknown as RedisClientLike;
+      } catch (err) {
+        // No `cause`: a URL parse error carries the whole URL, password included, as `input`.
+        throw new ValidationError(`invalid Redis connection options: ${messageOf(err)}`);
+      }
       this.owned = true;
     }
     // Without a listener, node-redis re-throws socket errors as uncaught 'error' events.
@@ -82,21 +93,32 @@ export class RedisConnection {
     if (this.closed) throw new StoreUnavailableError("the memory manager is closed");
     if (!this.client.isReady) await this.connect();
     try {
-      return await this.watch.bound(this.client.sendCommand(args));
+      const reply = await this.watch.bound(this.client.sendCommand(args));
+      this.lastError = "";
+      return reply;
     } catch (err) {
       throw this.translate(err);
     }
   }
 
-  /** Maps any non-script failure to a convmem error (ErrorReply is passed through for scripts). */
+  /**
+   * Maps any non-script failure to a convmem error (ErrorReply is passed through for scripts).
+   * The last connection error is added, so "the client is offline" says why it is.
+   */
   translate(err: unknown): unknown {
     if (err instanceof ConvmemError || err instanceof ErrorReply) return err;
-    return new StoreUnavailableError(`Redis unavailable: ${messageOf(err)}`, { cause: err });
+    const message = messageOf(err);
+    const why = this.lastError && !message.includes(this.lastError) ? ` (last error: ${this.lastError})` : "";
+    return new StoreUnavailableError(`Redis unavailable: ${message}${why}`, { cause: err });
   }
 
-  /** Wraps an unexpected Redis error reply. */
+  /** Wraps an unexpected Redis error reply; an ACL refusal says what to look at. */
   storeError(err: ErrorReply): StoreError {
-    return new StoreError(`Redis error: ${messageOf(err)}`, { cause: err });
+    const message = messageOf(err);
+    const hint = /NOPERM|can't run this command/.test(message)
+      ? ' (the Redis user lacks a permission convmem needs: see "Minimal Redis ACL" in the README)'
+      : "";
+    return new StoreError(`Redis error: ${message}${hint}`, { cause: err });
   }
 
   private connect(): Promise<void> {
