@@ -6,6 +6,8 @@
  *   within the bound and are not applied later; the client reconnects by itself (time
  *   measured and reported); every acknowledged write is there afterwards; no unhandled
  *   rejection; the process keeps serving and exits by itself after close().
+ * - Redis restarted and still loading its dataset: calls fail with StoreUnavailableError
+ *   (not StoreError) until it serves again.
  * - Redis down when the manager starts, then started: convmem connects by itself.
  * - A server that accepts connections but never answers: the documented default bound
  *   (5000 ms) holds, for the first call and for later ones.
@@ -103,7 +105,12 @@ describe("faults", { concurrency: true }, () => {
 
     // Every failure is StoreUnavailableError, and every call settles within the bound.
     const failures = records.filter((r) => !r.ok);
-    assert.deepEqual([...new Set(failures.map((r) => r.code))], ["ERR_STORE_UNAVAILABLE"]);
+    const otherErrors = failures.filter((r) => r.code !== "ERR_STORE_UNAVAILABLE");
+    assert.deepEqual(
+      [...new Set(otherErrors.map((r) => `${r.code}: ${r.error}`))],
+      [],
+      "every failure is StoreUnavailableError",
+    );
     const slowest = Math.max(...records.map((r) => r.t1 - r.t0));
     assert.ok(slowest <= timeoutMs + slack(timeoutMs), `a call took ${slowest} ms (timeoutMs ${timeoutMs})`);
 
@@ -160,6 +167,48 @@ describe("faults", { concurrency: true }, () => {
       `${records.length} operations, 2 SIGKILL+restart faults, ${failures.length} rejected while down ` +
         `(slowest call ${slowest} ms), ${acked} acknowledged writes checked, none lost; ` +
         `reconnected ${reconnects.join(" ms, ")} ms after Redis was back`,
+    );
+  });
+
+  it("Redis restarted and still loading its dataset (LOADING): StoreUnavailableError until it serves", async (t) => {
+    const server = await startRedis({ args: ["--enable-debug-command", "yes"] });
+    servers.push(server);
+    const manager = createMemoryManager({ redis: server.url, timeoutMs: 1000 });
+    managers.push(manager);
+    const memory = manager.getMemory(freshId());
+    await memory.set("x", "kept");
+    const admin = createClient({ url: server.url });
+    await admin.connect();
+    await admin.sendCommand(["DEBUG", "POPULATE", "20000", "filler", "10"]);
+    await admin.sendCommand(["SAVE"]);
+    await admin.close();
+    // Loading the snapshot back takes a while, and the server answers (LOADING) meanwhile.
+    const restarting = server.restart({
+      args: ["--key-load-delay", "10", "--loading-process-events-interval-bytes", "1024"],
+    });
+    const errors: string[] = [];
+    const start = Date.now();
+    for (;;) {
+      try {
+        assert.equal(await memory.get("x"), "kept");
+        break;
+      } catch (err) {
+        if (err instanceof assert.AssertionError) throw err;
+        errors.push(`${(err as { code?: string }).code}: ${(err as Error).message}`);
+        assert.ok(Date.now() - start < 15_000, "still failing after 15 s");
+        await sleep(10);
+      }
+    }
+    await restarting;
+    assert.deepEqual(
+      errors.filter((e) => !e.startsWith("ERR_STORE_UNAVAILABLE: ")),
+      [],
+      "every failure is StoreUnavailableError",
+    );
+    const loading = errors.filter((e) => e.includes("LOADING")).length;
+    assert.ok(loading > 0, `the calls met the loading server: ${[...new Set(errors)].join("; ")}`);
+    t.diagnostic(
+      `${errors.length} calls failed while Redis restarted (${loading} of them while it was loading)`,
     );
   });
 

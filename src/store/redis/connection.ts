@@ -28,6 +28,9 @@ export interface RedisClientLike {
 /** A URL, node-redis client options, or an existing client (which convmem never closes). */
 export type RedisInput = string | RedisClientOptions | RedisClientLike;
 
+/** Error replies of a Redis that is up but cannot serve yet; the command was not run. */
+const TRANSIENT = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
+
 /** Default bound, in ms, on any operation's wait when Redis is unreachable or stalled. */
 export const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -112,9 +115,15 @@ export class RedisConnection {
     return new StoreUnavailableError(`Redis unavailable: ${message}${why}`, { cause: err });
   }
 
-  /** Wraps an unexpected Redis error reply; an ACL refusal says what to look at. */
-  storeError(err: ErrorReply): StoreError {
+  /**
+   * Wraps an unexpected Redis error reply; an ACL refusal says what to look at. A Redis that
+   * cannot serve yet (loading its dataset after a restart, busy with a long script, a replica
+   * without its master) is unavailable, not in error: the command was not run.
+   */
+  storeError(err: ErrorReply): StoreError | StoreUnavailableError {
     const message = messageOf(err);
+    if (TRANSIENT.test(message))
+      return new StoreUnavailableError(`Redis unavailable: ${message}`, { cause: err });
     const hint = /NOPERM|can't run this command/.test(message)
       ? ' (the Redis user lacks a permission convmem needs: see "Minimal Redis ACL" in the README)'
       : "";
