@@ -117,8 +117,11 @@ describe("convmem and the Redis URL", () => {
       await runCli(["stats", "--url", url]),
       await runCli(["show", "x", "--json"], { env: { CONVMEM_REDIS_URL: url } }),
       await runCli(["list", "--timeout", "1000"], { env: { REDIS_URL: url } }),
-      await runCli(["stats", "--url", "redis://user:secret@127.0.0.1:not-a-port"]),
     ];
+    // A malformed URL is a usage error (exit 2, ValidationError), and still never echoes the password.
+    const malformed = await runCli(["stats", "--url", "redis://user:secret@127.0.0.1:not-a-port"]);
+    assert.equal(malformed.code, 2, malformed.stderr);
+    runs.push({ ...malformed, code: 1 });
     for (const result of runs) {
       assert.equal(result.code, 1, result.stderr);
       assert.ok(result.ms < 8000, `took ${result.ms} ms`);

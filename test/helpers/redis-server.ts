@@ -1,6 +1,7 @@
 /**
  * Starts a throwaway `redis-server` for a test file: free port, fresh temp dir, no
- * persistence, `KEYS` disabled (so any use of it by the library fails loudly).
+ * persistence, `KEYS` disabled (so any use of it by the library fails loudly). Fault tests
+ * `kill()` it (SIGKILL, as in a crash) and `restart()` it on the same port and dir.
  *
  * The Redis suites never skip: without `redis-server` on PATH, `startRedis` throws.
  */
@@ -14,11 +15,19 @@ export interface RedisServer {
   /** `redis://127.0.0.1:<port>` */
   url: string;
   port: number;
-  /** The server's working directory (removed by `stop`). */
+  /** The server's working directory (removed by `stop`, kept by `kill` for `restart`). */
   dir: string;
-  pid: number;
+  /** Process id of the running server (changes on `restart`). */
+  readonly pid: number;
   /** SIGTERM, then SIGKILL after 2 s; waits for exit and removes `dir`. */
   stop(): Promise<void>;
+  /** SIGKILL, as in a crash: waits for the exit, keeps `dir` (and its AOF/RDB files) for `restart`. */
+  kill(): Promise<void>;
+  /**
+   * Starts the server again on the same port and in the same `dir`, with the same arguments
+   * (plus `args`); resolves once it answers `PING`. Stops a running server first (SIGKILL).
+   */
+  restart(options?: { args?: string[] }): Promise<void>;
 }
 
 export interface StartRedisOptions {
@@ -31,18 +40,27 @@ const NOT_FOUND =
 const READY_TIMEOUT_MS = 10_000;
 const MAX_PORT_ATTEMPTS = 5;
 
-/** Servers still running, killed synchronously if this process exits without stopping them. */
-const live = new Map<number, { child: ChildProcess; dir: string }>();
+/** Servers started and not yet stopped, killed synchronously if this process exits without stopping them. */
+const live = new Set<Instance>();
 let exitHookInstalled = false;
 
+/** One server: its port, dir and arguments stay; its process changes on restart. */
+interface Instance {
+  child: ChildProcess | undefined;
+  readonly dir: string;
+}
+
 function killAllSync(): void {
-  for (const [pid, { dir }] of live) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
+  for (const instance of live) {
+    const pid = instance.child?.pid;
+    if (pid !== undefined && running(instance.child)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
     }
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(instance.dir, { recursive: true, force: true });
   }
   live.clear();
 }
@@ -75,7 +93,8 @@ function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -132,24 +151,75 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-async function stopChild(child: ChildProcess, pid: number, dir: string): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-    if (!(await waitForExit(child, 2000))) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-      await waitForExit(child, 5000);
-    }
+function running(child: ChildProcess | undefined): child is ChildProcess {
+  return child !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
+/** Ends the process with `signal` (escalating to SIGKILL after 2 s) and waits for its exit. */
+async function endChild(child: ChildProcess, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+  if (!running(child) || child.pid === undefined) return;
+  try {
+    process.kill(child.pid, signal);
+  } catch {
+    // already gone
   }
-  live.delete(pid);
-  rmSync(dir, { recursive: true, force: true });
+  if (await waitForExit(child, signal === "SIGKILL" ? 5000 : 2000)) return;
+  try {
+    process.kill(child.pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+  await waitForExit(child, 5000);
+}
+
+type Spawned = { ok: true; child: ChildProcess } | { ok: false; portInUse: boolean; output: string };
+
+/** Spawns `redis-server` with `redisArgs` in `dir` and waits until `port` answers `PING`. */
+async function spawnServer(
+  redisServer: string,
+  port: number,
+  dir: string,
+  redisArgs: readonly string[],
+): Promise<Spawned> {
+  // Where available, have the kernel kill the server if this process dies without cleanup.
+  const setpriv = findOnPath("setpriv");
+  const [command, args] =
+    setpriv === undefined
+      ? [redisServer, [...redisArgs]]
+      : [setpriv, ["--pdeathsig", "KILL", "--", redisServer, ...redisArgs]];
+  const child = spawn(command, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], detached: false });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+  });
+  let spawnError: Error | undefined;
+  child.on("error", (err) => {
+    spawnError = err;
+  });
+  if (child.pid === undefined) {
+    await sleep(10);
+    if (spawnError !== undefined && (spawnError as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new Error(NOT_FOUND);
+    }
+    throw new Error(`could not spawn redis-server: ${spawnError?.message ?? "unknown error"}`);
+  }
+  // Once started, the server must not keep the test process's event loop alive by itself.
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (!running(child)) {
+      return { ok: false, portInUse: /address already in use/i.test(output), output };
+    }
+    if (await ping(port)) return { ok: true, child };
+    await sleep(50);
+  }
+  await endChild(child, "SIGKILL");
+  throw new Error(`redis-server did not answer PING within ${READY_TIMEOUT_MS} ms; output:\n${output}`);
 }
 
 type Attempt = { ok: true; server: RedisServer } | { ok: false; portInUse: boolean; output: string };
@@ -173,59 +243,48 @@ async function attempt(redisServer: string, extraArgs: readonly string[]): Promi
     "",
     ...extraArgs,
   ];
-  // Where available, have the kernel kill the server if this process dies without cleanup.
-  const setpriv = findOnPath("setpriv");
-  const [command, args] =
-    setpriv === undefined
-      ? [redisServer, redisArgs]
-      : [setpriv, ["--pdeathsig", "KILL", "--", redisServer, ...redisArgs]];
-  const child = spawn(command, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], detached: false });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-  });
-  let spawnError: Error | undefined;
-  child.on("error", (err) => {
-    spawnError = err;
-  });
-  const pid = child.pid;
-  if (pid === undefined) {
-    await sleep(10);
-    rmSync(dir, { recursive: true, force: true });
-    if (spawnError !== undefined && (spawnError as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error(NOT_FOUND);
-    }
-    throw new Error(`could not spawn redis-server: ${spawnError?.message ?? "unknown error"}`);
-  }
+  const instance: Instance = { child: undefined, dir };
   installExitHook();
-  live.set(pid, { child, dir });
-  // Once started, the server must not keep the test process's event loop alive by itself.
-  child.unref();
-  for (const stream of [child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
-
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      await stopChild(child, pid, dir);
-      return { ok: false, portInUse: /address already in use/i.test(output), output };
-    }
-    if (await ping(port)) {
-      const server: RedisServer = {
-        url: `redis://127.0.0.1:${port}`,
-        port,
-        dir,
-        pid,
-        stop: () => stopChild(child, pid, dir),
-      };
-      return { ok: true, server };
-    }
-    await sleep(50);
+  live.add(instance);
+  const stop = async (): Promise<void> => {
+    if (instance.child) await endChild(instance.child, "SIGTERM");
+    live.delete(instance);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  let spawned: Spawned;
+  try {
+    spawned = await spawnServer(redisServer, port, dir, redisArgs);
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  await stopChild(child, pid, dir);
-  throw new Error(`redis-server did not answer PING within ${READY_TIMEOUT_MS} ms; output:\n${output}`);
+  if (!spawned.ok) {
+    await stop();
+    return spawned;
+  }
+  instance.child = spawned.child;
+  const server: RedisServer = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    get pid() {
+      return instance.child?.pid ?? -1;
+    },
+    stop,
+    async kill() {
+      if (instance.child) await endChild(instance.child, "SIGKILL");
+    },
+    async restart(options = {}) {
+      if (!live.has(instance)) throw new Error("restart() after stop()");
+      if (instance.child) await endChild(instance.child, "SIGKILL");
+      instance.child = undefined;
+      const again = await spawnServer(redisServer, port, dir, [...redisArgs, ...(options.args ?? [])]);
+      if (!again.ok)
+        throw new Error(`redis-server failed to restart on port ${port}; output:\n${again.output}`);
+      instance.child = again.child;
+    },
+  };
+  return { ok: true, server };
 }
 
 /** Spawns `redis-server` on a free port and resolves once it answers `PING`. */

@@ -4,17 +4,26 @@
  * into {@link StoreError}. Secrets never reach a message.
  */
 import { ErrorReply } from "redis";
-import { ConvmemError, redactSecrets, StoreError, StoreUnavailableError } from "../../errors.js";
+import {
+  ConvmemError,
+  redactSecrets,
+  StoreError,
+  StoreUnavailableError,
+  ValidationError,
+} from "../../errors.js";
 import { DeadlineWatch } from "./deadline.js";
 import { createTransport, type RedisInput, type Transport } from "./transport.js";
 
 export type { RedisClientLike, RedisClusterLike, RedisInput } from "./transport.js";
 
+/** Error replies of a Redis that is up but cannot serve yet; the command was not run. */
+const TRANSIENT = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
+
 /** Default bound, in ms, on any operation's wait when Redis is unreachable or stalled. */
 export const DEFAULT_TIMEOUT_MS = 5000;
 
 function messageOf(err: unknown): string {
-  return redactSecrets(err instanceof Error ? err.message || err.name : String(err));
+  return redactSecrets(err instanceof Error ? err.message || err.name : String(err)).trim();
 }
 
 /** A connection to Redis (standalone or Cluster), or to a client given by the caller. */
@@ -33,7 +42,13 @@ export class RedisConnection {
           `Redis did not answer within ${timeoutMs} ms${this.lastError ? ` (last error: ${this.lastError})` : ""}`,
         ),
     );
-    this.transport = createTransport(input, timeoutMs);
+    try {
+      this.transport = createTransport(input, timeoutMs);
+    } catch (err) {
+      if (err instanceof ConvmemError) throw err;
+      // No `cause`: a URL parse error carries the whole URL, password included, as `input`.
+      throw new ValidationError(`invalid Redis connection options: ${messageOf(err)}`);
+    }
     // Without a listener, node-redis re-throws socket errors as uncaught 'error' events.
     this.transport.onError((err) => {
       this.lastError = messageOf(err);
@@ -48,21 +63,38 @@ export class RedisConnection {
     if (this.closed) throw new StoreUnavailableError("the memory manager is closed");
     if (!this.transport.isReady) await this.connect();
     try {
-      return await this.watch.bound(this.transport.send(args, key));
+      const reply = await this.watch.bound(this.transport.send(args, key));
+      this.lastError = "";
+      return reply;
     } catch (err) {
       throw this.translate(err);
     }
   }
 
-  /** Maps any non-script failure to a convmem error (ErrorReply is passed through for scripts). */
+  /**
+   * Maps any non-script failure to a convmem error (ErrorReply is passed through for scripts).
+   * The last connection error is added, so "the client is offline" says why it is.
+   */
   translate(err: unknown): unknown {
     if (err instanceof ConvmemError || err instanceof ErrorReply) return err;
-    return new StoreUnavailableError(`Redis unavailable: ${messageOf(err)}`, { cause: err });
+    const message = messageOf(err);
+    const why = this.lastError && !message.includes(this.lastError) ? ` (last error: ${this.lastError})` : "";
+    return new StoreUnavailableError(`Redis unavailable: ${message}${why}`, { cause: err });
   }
 
-  /** Wraps an unexpected Redis error reply. */
-  storeError(err: ErrorReply): StoreError {
-    return new StoreError(`Redis error: ${messageOf(err)}`, { cause: err });
+  /**
+   * Wraps an unexpected Redis error reply; an ACL refusal says what to look at. A Redis that
+   * cannot serve yet (loading its dataset after a restart, busy with a long script, a replica
+   * without its master) is unavailable, not in error: the command was not run.
+   */
+  storeError(err: ErrorReply): StoreError | StoreUnavailableError {
+    const message = messageOf(err);
+    if (TRANSIENT.test(message))
+      return new StoreUnavailableError(`Redis unavailable: ${message}`, { cause: err });
+    const hint = /NOPERM|can't run this command/.test(message)
+      ? ' (the Redis user lacks a permission convmem needs: see "Minimal Redis ACL" in the README)'
+      : "";
+    return new StoreError(`Redis error: ${message}${hint}`, { cause: err });
   }
 
   private connect(): Promise<void> {

@@ -6,7 +6,7 @@ local by = tonumber(ARGV[4])
 local cur = 0
 if s.mode then
   local v = redis.pcall('GET', KEYS[4])
-  if type(v) == 'table' and v.err then return fail('WRONGTYPE') end
+  if type(v) == 'table' and v.err and wrongtype(v) then return fail('WRONGTYPE') end
   if v then
     if not string.match(v, '^%-?%d+$') or #v > 17 then return fail('WRONGTYPE') end
     cur = tonumber(v)

@@ -4,5 +4,6 @@ if not mode_alive({ dl = tonumber(m[1]) }, m[2]) then return 0 end
 local key = KEYS[4]
 local ok, n = pcall(redis.call, 'LLEN', key)
 if ok then return n end
+wrongtype(n)
 if redis.call('GET', key) == EMPTY then return 0 end
 return fail('WRONGTYPE')

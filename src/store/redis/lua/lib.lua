@@ -219,10 +219,19 @@ local function sum_bytes(items, from, to)
   return total
 end
 
+-- For a command run with pcall on a field key: true if it failed with WRONGTYPE (the field holds
+-- the other kind of value). Any other error (an ACL refusal, …) is raised as it is, never taken
+-- for a type mismatch.
+local function wrongtype(err)
+  local message = type(err) == 'table' and err.err or tostring(err)
+  if string.find(message, 'WRONGTYPE', 1, true) then return true end
+  error(err)
+end
+
 -- Reads a live field's value: { 1, raw } for a scalar, { 2, items } for a list, or nil.
 local function read_value(key)
   local v = redis.pcall('GET', key)
-  if type(v) == 'table' and v.err then return { 2, redis.call('LRANGE', key, 0, -1) } end
+  if type(v) == 'table' and v.err and wrongtype(v) then return { 2, redis.call('LRANGE', key, 0, -1) } end
   if not v then return nil end
   return { 1, v }
 end

@@ -5,6 +5,7 @@ if not mode_alive({ dl = tonumber(m[1]) }, m[2]) then return {} end
 local key = KEYS[4]
 local ok, n = pcall(redis.call, 'LLEN', key)
 if not ok then
+  wrongtype(n)
   if redis.call('GET', key) == EMPTY then return {} end
   return fail('WRONGTYPE')
 end

@@ -5,6 +5,7 @@ local s = load(FIELD)
 local key = KEYS[4]
 if not mode_alive(s, s.mode) then return 0 end
 local ok, n = pcall(redis.call, 'LLEN', key)
+if not ok then wrongtype(n) end
 if not ok or n ~= tonumber(ARGV[6]) then return 0 end
 local i = tonumber(ARGV[4])
 local v = ARGV[5]

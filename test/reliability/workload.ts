@@ -1,0 +1,68 @@
+/**
+ * One pass over the whole public API — every `ConversationMemory` method (each list branch:
+ * head, middle, tail, rotation), conversation and field TTLs, stats, cleanup — checking each
+ * result. It reaches every Redis command convmem's scripts can call, so running it as a
+ * restricted ACL user (or over TLS) shows that convmem works there in full, not just for `get`.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import type { MemoryManager } from "../../src/index.js";
+
+/** Runs the workload on fresh conversations of `manager`; throws at the first failure. */
+export async function exercise(manager: MemoryManager): Promise<void> {
+  // Written first, so its last write is well before the cleanup at the end.
+  const swept = manager.getMemory(`wl-swept-${randomUUID()}`);
+  await swept.set("x", 1);
+  const id = `wl-{${randomUUID()}}:*`;
+  const memory = manager.getMemory(id);
+  await memory.set("prefs", { lang: "en" });
+  await memory.set("pinned", 1, { ttl: null });
+  await memory.set("short", 2, { ttl: 60 });
+  await memory.update({ a: 1, b: [1, 2] });
+  assert.deepEqual(await memory.get("prefs"), { lang: "en" });
+  assert.equal(await memory.require("a"), 1);
+  assert.equal(await memory.has("a"), true);
+  assert.equal(await memory.delete("a"), true);
+  assert.deepEqual(await memory.keys(), ["b", "pinned", "prefs", "short"]);
+  assert.equal((await memory.items()).length, 4);
+  assert.equal(await memory.incr("n", 2), 2);
+  assert.equal(await memory.modify("n", (n) => Number(n) + 1), 3);
+
+  assert.equal(await memory.append("log", "a"), 1);
+  assert.equal(await memory.extend("log", ["b", "c", "d"], { maxLength: 3 }), 3); // rotation
+  assert.equal(await memory.insert("log", 0, "head"), 4);
+  assert.equal(await memory.insert("log", 2, "mid"), 5);
+  assert.deepEqual(await memory.getList("log"), ["head", "b", "mid", "c", "d"]);
+  assert.equal(await memory.pop("log"), "d");
+  assert.equal(await memory.pop("log", 0), "head");
+  assert.equal(await memory.pop("log", 1), "mid");
+  assert.equal(await memory.remove("log", "c"), true);
+  assert.equal(await memory.remove("log", "b"), true);
+  assert.deepEqual(await memory.getList("log", { start: 0, end: 5 }), []);
+  assert.equal(await memory.listLength("log"), 0);
+
+  await memory.addMessage("user", "hi", { channel: "sms" }, { id: "m1" });
+  await memory.addMessage("user", "hi", { channel: "sms" }, { id: "m1" }); // redelivered
+  await memory.addMessage("assistant", "hello", {}, { id: "m2", maxMessages: 1 }); // drops m1
+  assert.deepEqual(
+    (await memory.getMessages({ limit: 5 })).map((m) => m.id),
+    ["m2"],
+  );
+  assert.equal(await memory.getMessageCount(), 1);
+
+  await memory.setTtl(null);
+  assert.equal(await memory.getTtl(), null);
+  await memory.setTtl(120);
+  assert.ok(((await memory.getTtl()) ?? 0) > 100);
+  assert.ok((await memory.getMemorySize()).totalFields >= 5);
+  assert.ok((await memory.clearAll()) >= 5);
+  assert.equal(await memory.getTtl(), undefined);
+
+  const other = manager.getMemory(`wl-other-${randomUUID()}`);
+  await other.set("x", 1);
+  const listed = (await manager.getStats()).conversations.map((c) => c.conversationId);
+  assert.ok(listed.includes(other.conversationId), "stats list the conversation");
+  assert.equal(await manager.cleanupConversation(other.conversationId), 1);
+  assert.ok((await manager.cleanupExpiredConversations({ maxAgeSeconds: 0 })) >= 1);
+  assert.equal(await swept.get("x"), undefined);
+}
