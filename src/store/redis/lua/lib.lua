@@ -1,70 +1,10 @@
--- lib.lua: shared prelude, prepended to every convmem script when it is loaded.
---
--- KEYS[1] meta hash      <prefix>:meta:{<eid>}
--- KEYS[2] message ids    <prefix>:mids:{<eid>}
--- KEYS[3] registry       <prefix>:reg:{<tag>}  the conversation's registry bucket: a sorted set
---                        (member <eid>, score last write) whose tag hashes to the same Cluster
---                        slot as <eid>, so registry updates are part of the atomic script
--- KEYS[4] field key      <prefix>:conv:{<eid>}:<field>   (field operations only)
--- ARGV[1] field key base <prefix>:conv:{<eid>}:
--- ARGV[2] default conversation TTL in seconds, -1 = never expires
--- ARGV[3] field name ('' when the script has no single field)
--- ARGV[4..] operation arguments
---
--- Meta hash fields:
---   ttl  conversation TTL set by setTtl (seconds, -1 = never); absent -> ARGV[2]
---   dl   logical deadline (ms, server clock) of fields following the conversation TTL; -1 = never
---   pd   physical deadline (ms) of those fields' keys: renewed lazily to now + 2*TTL once dl
---        would pass it, so a write costs O(1) and memory is reclaimed within one TTL period
---   md   physical deadline of the meta hash itself (max of pd and pinned deadlines); -1 = never
---   la   last write (ms)
---   rg   when the conversation was last (re)registered in KEYS[3]; re-registered at most every
---        REG_EVERY ms, so the registry score is never ahead of `la` and lags it by < REG_EVERY
---   f:<field>  'c' (follows the conversation TTL) or the field's own deadline (ms; -1 = never)
---   s:<field>  UTF-8 bytes of the field's encoded value (a list: sum of its elements)
--- Expiry seen through the API is exact: every script checks deadlines against TIME.
--- Values are stored as the client encoded them: no script ever decodes a user value.
--- Errors are raised before the first write of a script, so a failed call changes nothing.
-
-local META = KEYS[1]
-local MIDS = KEYS[2]
-local REGISTRY = KEYS[3]
-local REG_EVERY = 10000
-local BASE = ARGV[1]
-local DEFAULT_TTL = tonumber(ARGV[2])
-local FIELD = ARGV[3]
-local MESSAGES = 'messages'
-local EMPTY = '[]'
-local TOMB = '\0convmem:tomb'
-local CHUNK = 1000
-
-local t = redis.call('TIME')
-local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-
-local function fail(code)
-  return redis.error_reply('CONVMEM_' .. code)
-end
-
-local function fkey(field)
-  return BASE .. field
-end
+-- lib.lua: write helpers, loaded after readlib.lua (whose locals and functions it uses).
 
 -- Loads the conversation state and one field's mode/size.
 local function load(field)
   local m = redis.call('HMGET', META, 'ttl', 'dl', 'pd', 'md', 'rg', 'f:' .. field, 's:' .. field)
   return { ttl = tonumber(m[1]), dl = tonumber(m[2]), pd = tonumber(m[3]), md = tonumber(m[4]),
            rg = tonumber(m[5]), mode = m[6] or nil, size = tonumber(m[7]) or 0 }
-end
-
-local function conv_alive(s)
-  return s.dl ~= nil and (s.dl == -1 or NOW < s.dl)
-end
-
-local function mode_alive(s, mode)
-  if not mode then return false end
-  if mode == 'c' then return conv_alive(s) end
-  local d = tonumber(mode)
-  return d == -1 or NOW < d
 end
 
 -- All fields recorded in meta: { name = mode }, plus sizes, from one HGETALL.
@@ -217,23 +157,6 @@ local function sum_bytes(items, from, to)
   local total = 0
   for i = from, to do total = total + #items[i] end
   return total
-end
-
--- For a command run with pcall on a field key: true if it failed with WRONGTYPE (the field holds
--- the other kind of value). Any other error (an ACL refusal, …) is raised as it is, never taken
--- for a type mismatch.
-local function wrongtype(err)
-  local message = type(err) == 'table' and err.err or tostring(err)
-  if string.find(message, 'WRONGTYPE', 1, true) then return true end
-  error(err)
-end
-
--- Reads a live field's value: { 1, raw } for a scalar, { 2, items } for a list, or nil.
-local function read_value(key)
-  local v = redis.pcall('GET', key)
-  if type(v) == 'table' and v.err and wrongtype(v) then return { 2, redis.call('LRANGE', key, 0, -1) } end
-  if not v then return nil end
-  return { 1, v }
 end
 
 -- Classifies a field for a list operation: 'none' (missing or empty list), 'list', or
