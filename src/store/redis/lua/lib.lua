@@ -112,6 +112,9 @@ local function commit(s, field, mode, size)
   if rg == nil or NOW - rg >= REG_EVERY or NOW < rg then
     redis.call('ZADD', REGISTRY, NOW, string.match(META, '^[^{]*{(.*)}$'))
     rg = NOW
+    -- Same cadence (at most every REG_EVERY): forget fields whose own TTL has passed, so a
+    -- conversation that never expires as a whole does not collect dead entries in its meta.
+    if s.rg ~= nil then purge_dead(s) end
   end
   if mode then
     redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', md or -1, 'la', NOW, 'rg', rg,
