@@ -59,7 +59,11 @@ export async function throughputOnce(admin, concurrency, ms, op, opsPerCall = 1)
  * Throughput of several implementations ({ name: op }) measured in the same rounds.
  * Returns { name: { opsPerSec, nodeCpuUsPerOp, redisCpuUsPerOp, rounds: [opsPerSec…] } }.
  */
-export async function compareThroughput(admin, impls, { concurrency, ms = 300, warmMs = 100, opsPerCall = 1 }) {
+export async function compareThroughput(
+  admin,
+  impls,
+  { concurrency, ms = 300, warmMs = 100, opsPerCall = 1 },
+) {
   const names = Object.keys(impls);
   for (const name of names) await throughputOnce(admin, concurrency, warmMs, impls[name], opsPerCall);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
@@ -77,6 +81,45 @@ export async function compareThroughput(admin, impls, { concurrency, ms = 300, w
       nodeCpuUsPerOp: +median(s.map((x) => x.nodeCpuUsPerOp)).toFixed(2),
       redisCpuUsPerOp: +median(s.map((x) => x.redisCpuUsPerOp)).toFixed(2),
       rounds: s.map((x) => Math.round(x.opsPerSec)),
+    };
+  }
+  return out;
+}
+
+/**
+ * 1 in flight, interleaved: each step calls every implementation once (order rotated), each
+ * call timed alone, so bursts of load from elsewhere on the machine hit all of them alike.
+ * Per round, ops/s = opsPerCall / mean call time; returns the same shape as
+ * compareThroughput (CPU figures for the whole round, split evenly, are not kept: null).
+ */
+export async function compareInterleaved(impls, { ms = 300, warmMs = 100, opsPerCall = 1 } = {}) {
+  const names = Object.keys(impls);
+  const once = async (duration) => {
+    const total = Object.fromEntries(names.map((n) => [n, 0]));
+    let steps = 0;
+    const end = performance.now() + duration;
+    for (let i = 0; performance.now() < end; i++) {
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(k + i) % names.length];
+        const t0 = process.hrtime.bigint();
+        await impls[name](i);
+        total[name] += Number(process.hrtime.bigint() - t0);
+      }
+      steps++;
+    }
+    return Object.fromEntries(names.map((n) => [n, (opsPerCall * steps * 1e9) / total[n]]));
+  };
+  await once(warmMs);
+  const rounds = [];
+  for (let round = 0; round < ROUNDS; round++) rounds.push(await once(ms));
+  const out = {};
+  for (const name of names) {
+    const s = rounds.map((r) => r[name]);
+    out[name] = {
+      opsPerSec: Math.round(median(s)),
+      nodeCpuUsPerOp: null,
+      redisCpuUsPerOp: null,
+      rounds: s.map(Math.round),
     };
   }
   return out;
@@ -102,7 +145,8 @@ export async function latencyOnce(op, restore, { ms, minCalls = 5, maxCalls = 50
  */
 export async function compareLatency(impls, { ms = 200, warmMs = 50, minCalls = 5 } = {}) {
   const names = Object.keys(impls);
-  for (const name of names) await latencyOnce(impls[name].op, impls[name].restore, { ms: warmMs, minCalls: 2 });
+  for (const name of names)
+    await latencyOnce(impls[name].op, impls[name].restore, { ms: warmMs, minCalls: 2 });
   const samples = Object.fromEntries(names.map((n) => [n, []]));
   for (let round = 0; round < ROUNDS; round++) {
     const order = names.map((_, k) => names[(k + round) % names.length]);

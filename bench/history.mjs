@@ -102,7 +102,11 @@ export async function runLongConversation({ manager, log }) {
   await fillConvmem(big, 100_000);
   log(`  filled a 100,000-message conversation in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await fillConvmem(small, 10);
-  for (const m of [big, small]) await m.extend("events", Array.from({ length: 10 }, (_, i) => ({ n: i })));
+  for (const m of [big, small])
+    await m.extend(
+      "events",
+      Array.from({ length: 10 }, (_, i) => ({ n: i })),
+    );
   const pair = (op, restore) => ({
     big: { op: () => op(big), restore: restore && (() => restore(big)) },
     small: { op: () => op(small), restore: restore && (() => restore(small)) },

@@ -35,7 +35,12 @@ export async function runMemory({ admin, url, log }) {
   parts.registryShare = bucket ? Math.round((await usage(admin, bucket)) / (await admin.zCard(bucket))) : 0;
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
   const plainKey = `${PREFIX}:plain-list`;
-  await fill(1, 1, () => admin.rPush(plainKey, messages.map((m) => JSON.stringify(m))));
+  await fill(1, 1, () =>
+    admin.rPush(
+      plainKey,
+      messages.map((m) => JSON.stringify(m)),
+    ),
+  );
   const plain = await usage(admin, plainKey);
   await admin.del(plainKey);
   await manager.close();

@@ -32,11 +32,27 @@ export async function runProfile({ admin, manager, log }) {
   const mems = Array.from({ length: 1000 }, (_, i) => manager.getMemory(`ops-${i}`));
   const content = "Where is my parcel? It was due yesterday.";
   const cases = {
-    set: [(i) => mems[i % 1000].set("prefs", { n: i }), (i) => admin.set(`rawops:${i % 1000}:prefs`, `{"n":${i}}`), "set"],
+    set: [
+      (i) => mems[i % 1000].set("prefs", { n: i }),
+      (i) => admin.set(`rawops:${i % 1000}:prefs`, `{"n":${i}}`),
+      "set",
+    ],
     get: [(i) => mems[i % 1000].get("prefs"), (i) => admin.get(`rawops:${i % 1000}:prefs`), "get"],
-    append: [(i) => mems[i % 1000].append("events", { n: i }), (i) => admin.rPush(`rawops:${i % 1000}:events`, `{"n":${i}}`), "rpush"],
-    addMessage: [(i) => mems[i % 1000].addMessage("user", content), (i) => admin.rPush(`rawops:${i % 1000}:messages`, content), "rpush"],
-    getMessages10: [(i) => mems[i % 1000].getMessages({ limit: 10 }), (i) => admin.lRange(`rawops:${i % 1000}:messages`, -10, -1), "lrange"],
+    append: [
+      (i) => mems[i % 1000].append("events", { n: i }),
+      (i) => admin.rPush(`rawops:${i % 1000}:events`, `{"n":${i}}`),
+      "rpush",
+    ],
+    addMessage: [
+      (i) => mems[i % 1000].addMessage("user", content),
+      (i) => admin.rPush(`rawops:${i % 1000}:messages`, content),
+      "rpush",
+    ],
+    getMessages10: [
+      (i) => mems[i % 1000].getMessages({ limit: 10 }),
+      (i) => admin.lRange(`rawops:${i % 1000}:messages`, -10, -1),
+      "lrange",
+    ],
     incr: [(i) => mems[i % 1000].incr("count"), (i) => admin.incr(`rawops:${i % 1000}:count`), "incr"],
   };
   const redisUsecPerCall = {};
@@ -48,7 +64,9 @@ export async function runProfile({ admin, manager, log }) {
       raw: r[cmd]?.usecPerCall ?? null,
       raw_command: cmd,
     };
-    log(`  redis usec/call ${name.padEnd(14)} convmem EVALSHA ${redisUsecPerCall[name].convmem_evalsha}, raw ${cmd} ${redisUsecPerCall[name].raw}`);
+    log(
+      `  redis usec/call ${name.padEnd(14)} convmem EVALSHA ${redisUsecPerCall[name].convmem_evalsha}, raw ${cmd} ${redisUsecPerCall[name].raw}`,
+    );
   }
 
   const getSha = await admin.scriptLoad("return redis.call('GET', KEYS[1])");
@@ -79,11 +97,16 @@ export async function runProfile({ admin, manager, log }) {
     };
     log(`  lua ${String(concurrency).padStart(3)} in flight: ${JSON.stringify(lua[concurrency])}`);
   }
-  const stats = await statsWhile(admin, 200, 200, (i) => admin.evalSha(getSha, { keys: [`rawops:${i % 1000}:prefs`] }));
+  const stats = await statsWhile(admin, 200, 200, (i) =>
+    admin.evalSha(getSha, { keys: [`rawops:${i % 1000}:prefs`] }),
+  );
   const trivial = await statsWhile(admin, 200, 200, (i) => admin.get(`rawops:${i % 1000}:prefs`));
   return {
     redisUsecPerCall,
     lua,
-    trivialScriptUsecPerCall: { evalsha_get: stats.evalsha?.usecPerCall ?? null, get: trivial.get?.usecPerCall ?? null },
+    trivialScriptUsecPerCall: {
+      evalsha_get: stats.evalsha?.usecPerCall ?? null,
+      get: trivial.get?.usecPerCall ?? null,
+    },
   };
 }
