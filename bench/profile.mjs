@@ -16,6 +16,20 @@ async function commandStats(admin) {
   return out;
 }
 
+function inside(stats) {
+  const n = stats.evalsha?.calls ?? 0;
+  if (!n) return {};
+  const out = {};
+  let usec = 0;
+  for (const [cmd, { calls, usecPerCall }] of Object.entries(stats)) {
+    if (cmd === "evalsha" || cmd === "config" || cmd === "info") continue;
+    out[cmd] = +(calls / n).toFixed(2);
+    usec += calls * usecPerCall;
+  }
+  out.usec_in_commands = +(usec / n).toFixed(2);
+  return out;
+}
+
 async function statsWhile(admin, ms, concurrency, op) {
   await admin.configResetStat();
   let next = 0;
@@ -63,9 +77,11 @@ export async function runProfile({ admin, manager, log }) {
       convmem_evalsha: c.evalsha?.usecPerCall ?? c.eval?.usecPerCall ?? null,
       raw: r[cmd]?.usecPerCall ?? null,
       raw_command: cmd,
+      // Commands the script ran (Redis counts redis.call()s in commandstats too), per EVALSHA.
+      inside_script: inside(c),
     };
     log(
-      `  redis usec/call ${name.padEnd(14)} convmem EVALSHA ${redisUsecPerCall[name].convmem_evalsha}, raw ${cmd} ${redisUsecPerCall[name].raw}`,
+      `  redis usec/call ${name.padEnd(14)} convmem EVALSHA ${redisUsecPerCall[name].convmem_evalsha}, raw ${cmd} ${redisUsecPerCall[name].raw}; per EVALSHA: ${JSON.stringify(redisUsecPerCall[name].inside_script)}`,
     );
   }
 
