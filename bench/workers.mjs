@@ -1,5 +1,5 @@
-// Section 5: throughput of the demo workload (examples/demo.mjs: its own redis-server, N worker
-// processes, a simulated SMS gateway) with 4 workers vs 1, same sizes, alternating runs;
+// Section 5: throughput of the demo workload (examples/demo.mjs: its own redis-server, N stateless
+// SMS-assistant worker processes) with 4 workers vs 1, same sizes, alternating runs;
 // median of the "throughput: N inbound messages/s" lines.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
