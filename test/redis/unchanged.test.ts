@@ -69,7 +69,7 @@ describe("Redis is unchanged by bad input", () => {
     cycle.self = cycle;
     const cases: Array<[string, () => Promise<unknown>, new (...args: never[]) => ConvmemError]> = [
       ["invalid id", async () => manager.getMemory(""), ValidationError],
-      ["513-byte id", async () => manager.getMemory("é".repeat(256) + "x"), ValidationError],
+      ["513-byte id", async () => manager.getMemory(`${"é".repeat(256)}x`), ValidationError],
       ["lone surrogate id", async () => manager.getMemory("a\ud800"), ValidationError],
       ["empty field", () => memory.set("", 1), ValidationError],
       ["field with lone surrogate", () => memory.set("f\udc00", 1), ValidationError],
