@@ -129,7 +129,7 @@ export class MemoryManager {
 
   /**
    * Streams every live conversation under this manager's `keyPrefix`, fetched from the
-   * registry `batchSize` at a time: constant memory, never `KEYS`, never one unbounded command.
+   * registry `batchSize` at a time: constant memory, never the KEYS command, never one unbounded command.
    *
    * @example
    * ```ts

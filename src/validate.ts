@@ -28,12 +28,12 @@ function checkName(kind: string, value: unknown): string {
   return value;
 }
 
-/** A conversation id: any non-empty well-formed string of at most 512 UTF-8 bytes. */
+/** A conversation id: a non-empty well-formed string of at most 512 UTF-8 bytes. */
 export function checkConversationId(id: unknown): string {
   return checkName("conversation id", id);
 }
 
-/** A field name: any non-empty well-formed string of at most 512 UTF-8 bytes. */
+/** A field name: a non-empty well-formed string of at most 512 UTF-8 bytes. */
 export function checkField(field: unknown): string {
   return checkName("field name", field);
 }

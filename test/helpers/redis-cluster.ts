@@ -4,10 +4,9 @@
  * own temp dir, joined with `redis-cli --cluster create`. Torn down by PID.
  */
 import { execFile } from "node:child_process";
-import { createServer } from "node:net";
 import { promisify } from "node:util";
 import { createClient } from "redis";
-import { type RedisServer, startRedis } from "./redis-server.js";
+import { freePort, type RedisServer, startRedis } from "./redis-server.js";
 
 const run = promisify(execFile);
 
@@ -18,19 +17,6 @@ export interface RedisCluster {
   url: string;
   nodes: RedisServer[];
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") return reject(new Error("no port"));
-      server.close(() => resolve(address.port));
-    });
-  });
 }
 
 async function info(url: string, command: string[]): Promise<string> {

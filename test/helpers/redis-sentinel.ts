@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RedisServer, startRedis } from "./redis-server.js";
+import { freePort, type RedisServer, startRedis } from "./redis-server.js";
 
 export const MASTER_NAME = "mymaster";
 
@@ -20,19 +20,6 @@ export interface SentinelSetup {
   url: string;
   sentinelRootNodes: Array<{ host: string; port: number }>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") return reject(new Error("no port"));
-      server.close(() => resolve(address.port));
-    });
-  });
 }
 
 /** Sends one inline command and resolves with the raw reply text. */

@@ -2,7 +2,7 @@
  * Walks the conversation registry on Redis: one bucket per Cluster slot (see `keys.ts`).
  * Bucket contents are read with bounded native commands (`ZRANGE … LIMIT`), and only
  * non-empty buckets run a script, over at most {@link SCRIPT_BATCH} conversations per call,
- * so no single command is unbounded and Redis is never blocked. No `KEYS`, no `SCAN`.
+ * so no single command is unbounded and Redis is never blocked. Neither KEYS nor SCAN.
  */
 import { registryKey, SLOTS, unescapeId } from "../../keys.js";
 import type { ConversationInfo, RegistryPage, SweepStep } from "../store.js";
