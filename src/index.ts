@@ -18,6 +18,7 @@ export {
   type ErrorCode,
   FieldNotFoundError,
   ListIndexError,
+  redactSecrets,
   SerializationError,
   StoreError,
   StoreUnavailableError,

@@ -6,7 +6,7 @@
  * export file, …); 2 usage error (bad command line, or an argument the library rejects with
  * `ValidationError`).
  */
-import { ConvmemError, ValidationError } from "../index.js";
+import { ConvmemError, redactSecrets, ValidationError } from "../index.js";
 
 /** Exit code of an operational error. */
 export const EXIT_FAILURE = 1;
@@ -51,7 +51,7 @@ function codeOf(err: unknown): string {
  * URL parsing).
  */
 export function redact(text: string, url: string | undefined): string {
-  let result = text.replace(/(\w+:\/\/)[^@/\s]*@/g, "$1***@");
+  let result = redactSecrets(text);
   for (const secret of passwordsOf(url)) result = result.split(secret).join("***");
   return result;
 }

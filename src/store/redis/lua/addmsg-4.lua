@@ -27,12 +27,8 @@ local raw = ARGV[5] .. string.format('%d', NOW) .. ARGV[6]
 local n = redis.call('RPUSH', key, raw)
 redis.call('SADD', MIDS, id)
 local size = s.size + #raw
-local max = tonumber(ARGV[7])
-if max and n > max then
-  local dropped = redis.call('LPOP', key, n - max)
-  size = size - sum_bytes(dropped, 1, #dropped)
-  index_ids(dropped, 1, #dropped, false)
-end
+local _, dropped = trim_oldest(key, n, tonumber(ARGV[7]))
+size = size - dropped
 local at = deadline_of(s, 'c')
 expire_at(key, at)
 expire_at(MIDS, at)

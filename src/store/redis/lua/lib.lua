@@ -212,6 +212,15 @@ local function remove_index(key, i, n)
   end
 end
 
+-- Rotation: drops the oldest elements of a list of length n beyond max (nil = unbounded),
+-- forgetting their message ids. Returns the new length and the bytes dropped.
+local function trim_oldest(key, n, max)
+  if not max or n <= max then return n, 0 end
+  local dropped = redis.call('LPOP', key, n - max)
+  if FIELD == MESSAGES then index_ids(dropped, 1, #dropped, false) end
+  return max, sum_bytes(dropped, 1, #dropped)
+end
+
 -- After a list operation left `key` empty: keep it as an (expiring) empty list.
 local function keep_empty(key, at)
   if redis.call('EXISTS', key) == 0 then

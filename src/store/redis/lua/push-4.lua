@@ -15,13 +15,9 @@ if #ARGV >= 5 then
 else
   n = redis.call('LLEN', key)
 end
-local max = tonumber(ARGV[4])
-if max and n > max then
-  local dropped = redis.call('LPOP', key, n - max)
-  size = size - sum_bytes(dropped, 1, #dropped)
-  if FIELD == MESSAGES then index_ids(dropped, 1, #dropped, false) end
-  n = max
-end
+local dropped
+n, dropped = trim_oldest(key, n, tonumber(ARGV[4]))
+size = size - dropped
 local at = deadline_of(s, 'c')
 if n == 0 then
   keep_empty(key, at)
