@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import type { MemoryManager } from "../../src/index.js";
+import { type MemoryManager, ValidationError } from "../../src/index.js";
 
 /** Runs the workload on fresh conversations of `manager`; throws at the first failure. */
 export async function exercise(manager: MemoryManager): Promise<void> {
@@ -27,6 +27,23 @@ export async function exercise(manager: MemoryManager): Promise<void> {
   assert.equal((await memory.items()).length, 4);
   assert.equal(await memory.incr("n", 2), 2);
   assert.equal(await memory.modify("n", (n) => Number(n) + 1), 3);
+  // Right after a write script: the fast paths' plain commands.
+  await memory.set("hot", 1);
+  await memory.set("hot", 2); // SET … XX KEEPTTL GET
+  assert.equal(await memory.get("hot"), 2); // GET
+  assert.equal(await memory.incr("hot", 1), 3); // INCRBY
+  await memory.set("big", Number.MAX_SAFE_INTEGER);
+  // INCRBY beyond the safe range, undone with DECRBY (any other error propagates as it is).
+  await memory.incr("big").then(
+    () => assert.fail("incr beyond the safe range must reject"),
+    (err: unknown) => {
+      if (!(err instanceof ValidationError)) throw err;
+    },
+  );
+  assert.equal(await memory.append("hotlist", 1), 1);
+  assert.equal(await memory.append("hotlist", 2), 2); // RPUSHX
+  assert.deepEqual(await memory.getList("hotlist"), [1, 2]); // LRANGE
+  assert.equal(await memory.listLength("hotlist"), 2); // LLEN
 
   assert.equal(await memory.append("log", "a"), 1);
   assert.equal(await memory.extend("log", ["b", "c", "d"], { maxLength: 3 }), 3); // rotation

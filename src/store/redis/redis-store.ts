@@ -3,8 +3,25 @@
  * script from `lua/` over the keys of one conversation (one Cluster hash slot), so each is
  * atomic and one round trip. Running scripts and mapping their error codes (`CONVMEM_*`)
  * to the typed errors is in `script-runner.ts`; argument and reply formats in `wire.ts`.
+ *
+ * Fast paths: for `WINDOW_MS` (250 ms, `recent-writes.ts`) after one of this store's write scripts succeeded on a
+ * conversation, the hottest operations on it run as one plain command, which costs Redis a
+ * fraction of a script (see BENCHMARKS.md): `get` → `GET`, `getList`/`getMessages` →
+ * `LRANGE`, `listLength` → `LLEN`, and, on fields that write left following the conversation
+ * TTL, `set` → `SET … XX KEEPTTL GET`, `incr` → `INCRBY`, `append`/`extend` → `RPUSHX`. In
+ * that window the conversation cannot have expired (a TTL is at least 1 s) and its physical
+ * TTLs are at or past its deadline, so a plain command sees and keeps exactly what the script
+ * would. The bookkeeping a script does on each write (renewing the deadline, registry, sizes)
+ * is skipped for these at most 250 ms, which stays within the contract's expiry precision of
+ * one second. Whatever a plain command cannot decide — a missing key, another type, a
+ * tombstone left by a removal in another process, an `INCRBY` result that may have created the
+ * key — falls back to the script, so each operation stays atomic and nothing is written
+ * outside the conversation's bookkeeping. Writes with `durability` always run scripts.
  */
+
+import { ErrorReply } from "redis";
 import { ValidationError } from "../../errors.js";
+import { fieldKey, MESSAGES_FIELD } from "../../keys.js";
 import type {
   AddMessageResult,
   CasResult,
@@ -18,6 +35,7 @@ import type {
   WritePolicy,
 } from "../store.js";
 import { DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
+import { RecentWrites } from "./recent-writes.js";
 import { listConversations, sweepExpired } from "./registry.js";
 import { type Durability, ScriptRunner } from "./script-runner.js";
 import { loadScripts } from "./scripts.js";
@@ -55,6 +73,23 @@ export interface RedisStoreOptions {
   durability?: { replicas: number; timeoutMs?: number | undefined } | undefined;
 }
 
+/** What a removed field's key holds for a few seconds (see lib.lua). */
+const TOMB = "\u0000convmem:tomb";
+/** How an empty list is stored. */
+const EMPTY = "[]";
+/** A plain command's answer when only the script can decide. */
+const FALLBACK: unique symbol = Symbol("fallback");
+/** Error replies of a plain command that mean "another type or value": the script decides. */
+const UNDECIDED = /^(WRONGTYPE|ERR value is not an integer|ERR increment or decrement would overflow)/;
+
+/** `Array.prototype.slice(start, end)` as `LRANGE` bounds, when they do not depend on the length. */
+function lrangeBounds(start: number | undefined, end: number | undefined): [number, number] | undefined {
+  const a = start ?? 0;
+  if (end === undefined) return [a, -1];
+  if ((a >= 0 && end > a) || (a < 0 && end < 0 && end > a)) return [a, end - 1];
+  return undefined;
+}
+
 function checkDurability(option: RedisStoreOptions["durability"], timeoutMs: number): Durability | undefined {
   if (option === undefined) return undefined;
   const { replicas } = option;
@@ -81,6 +116,8 @@ function checkDurability(option: RedisStoreOptions["durability"], timeoutMs: num
 export class RedisStore implements MemoryStore {
   private readonly conn: RedisConnection;
   private readonly scripts: ScriptRunner;
+  private readonly recent = new RecentWrites();
+  private readonly fastWrites: boolean;
 
   constructor(options: RedisStoreOptions = {}) {
     const scripts = loadScripts();
@@ -90,9 +127,35 @@ export class RedisStore implements MemoryStore {
     const durability = checkDurability(options.durability, timeoutMs);
     this.conn = new RedisConnection(options.redis ?? "redis://localhost:6379", timeoutMs);
     this.scripts = new ScriptRunner(this.conn, scripts, durability);
+    this.fastWrites = durability === undefined;
+  }
+
+  /** One plain command of a fast path; {@link FALLBACK} when its error means the script must decide. */
+  private async plain(args: readonly string[], key: string): Promise<unknown> {
+    try {
+      return await this.conn.send(args, key);
+    } catch (err) {
+      if (!(err instanceof ErrorReply)) throw err;
+      if (UNDECIDED.test(err.message)) return FALLBACK;
+      throw this.conn.storeError(err);
+    }
+  }
+
+  /** True when a write of `field` may take a fast path (see the module comment). */
+  private fastWrite(ref: ConversationRef, field: string): boolean {
+    return this.fastWrites && field !== MESSAGES_FIELD && this.recent.follows(ref.keys.meta, field);
   }
 
   async get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {
+    if (this.recent.alive(ref.keys.meta)) {
+      const key = fieldKey(ref.keys, field);
+      const raw = await this.plain(["GET", key], key);
+      if (raw !== FALLBACK) {
+        if (raw === null || raw === TOMB) return undefined;
+        if (raw === EMPTY) return { kind: "list", items: [] };
+        return { kind: "scalar", raw: String(raw) };
+      }
+    }
     return toStored(await this.scripts.run("get", ref, field, undefined, []));
   }
 
@@ -107,8 +170,17 @@ export class RedisStore implements MemoryStore {
     ttl: FieldTtl,
     policy: WritePolicy,
   ): Promise<void> {
+    if (ttl === undefined && value.kind === "scalar" && this.fastWrite(ref, field)) {
+      const key = fieldKey(ref.keys, field);
+      const old = await this.plain(["SET", key, value.raw, "XX", "KEEPTTL", "GET"], key);
+      // null: nothing written (missing key). A tombstone or an empty list was overwritten
+      // outside the bookkeeping: the script writes the value again, properly.
+      if (typeof old === "string" && old !== TOMB && old !== EMPTY) return;
+    }
+    const sentAt = RecentWrites.now();
     const fieldTtl = ttl === undefined ? "" : ttlArg(ttl);
     await this.scripts.run("set", ref, field, policy, [fieldTtl, ...valueArgs(value)]);
+    this.recent.wrote(ref.keys.meta, field, ttl === undefined, sentAt);
   }
 
   async update(
@@ -116,11 +188,16 @@ export class RedisStore implements MemoryStore {
     entries: ReadonlyArray<readonly [string, StoredValue]>,
     policy: WritePolicy,
   ): Promise<void> {
-    await this.scripts.run("update", ref, "", policy, entryArgs(entries));
+    const sentAt = RecentWrites.now();
+    if ((await this.scripts.run("update", ref, "", policy, entryArgs(entries))) !== 1) return;
+    for (const [field] of entries) this.recent.wrote(ref.keys.meta, field, true, sentAt);
   }
 
   async delete(ref: ConversationRef, field: string, policy: WritePolicy): Promise<boolean> {
-    return (await this.scripts.run("delete", ref, field, policy, [])) === 1;
+    const sentAt = RecentWrites.now();
+    const existed = (await this.scripts.run("delete", ref, field, policy, [])) === 1;
+    if (existed) this.recent.wrote(ref.keys.meta, field, false, sentAt);
+    return existed;
   }
 
   async keys(ref: ConversationRef): Promise<string[]> {
@@ -132,7 +209,27 @@ export class RedisStore implements MemoryStore {
   }
 
   async incr(ref: ConversationRef, field: string, by: number, policy: WritePolicy): Promise<number> {
-    return Number(await this.scripts.run("incr", ref, field, policy, [String(by)]));
+    let check = "";
+    if (this.fastWrite(ref, field)) {
+      const key = fieldKey(ref.keys, field);
+      const reply = await this.plain(["INCRBY", key, String(by)], key);
+      if (reply !== FALLBACK) {
+        const n = Number(reply);
+        if (Number.isSafeInteger(n) && n !== by) return n;
+        if (n === by) {
+          // The field held 0, or its key was gone (removed by a process whose tombstone has
+          // lapsed, or a pinned TTL ran out) and INCRBY created it: the script checks.
+          check = "fast";
+        } else {
+          // Beyond the safe range: undone, and the script reports the error.
+          await this.plain(["DECRBY", key, String(by)], key);
+        }
+      }
+    }
+    const sentAt = RecentWrites.now();
+    const n = Number(await this.scripts.run("incr", ref, field, policy, [String(by), check]));
+    this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    return n;
   }
 
   async compareAndSet(
@@ -143,8 +240,11 @@ export class RedisStore implements MemoryStore {
     policy: WritePolicy,
   ): Promise<CasResult> {
     const args = [...expectedArgs(expected), ...valueArgs(next)];
+    const sentAt = RecentWrites.now();
     const reply = (await this.scripts.run("cas", ref, field, policy, args)) as unknown[];
-    return reply[0] === 1 ? { ok: true } : { ok: false, current: toStored(reply[1]) };
+    if (reply[0] !== 1) return { ok: false, current: toStored(reply[1]) };
+    this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    return { ok: true };
   }
 
   async push(
@@ -154,11 +254,23 @@ export class RedisStore implements MemoryStore {
     maxLength: number | undefined,
     policy: WritePolicy,
   ): Promise<number> {
-    return Number(await this.scripts.run("push", ref, field, policy, [optionalArg(maxLength), ...items]));
+    if (maxLength === undefined && items.length > 0 && this.fastWrite(ref, field)) {
+      const key = fieldKey(ref.keys, field);
+      const n = await this.plain(["RPUSHX", key, ...items], key);
+      // 0: the key is missing and nothing was pushed; another type: nothing was pushed.
+      if (n !== FALLBACK && Number(n) > 0) return Number(n);
+    }
+    const sentAt = RecentWrites.now();
+    const n = Number(await this.scripts.run("push", ref, field, policy, [optionalArg(maxLength), ...items]));
+    this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    return n;
   }
 
   async pop(ref: ConversationRef, field: string, index: number, policy: WritePolicy): Promise<string> {
-    return String(await this.scripts.run("pop", ref, field, policy, [String(index)]));
+    const sentAt = RecentWrites.now();
+    const v = String(await this.scripts.run("pop", ref, field, policy, [String(index)]));
+    this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    return v;
   }
 
   async insert(
@@ -168,7 +280,10 @@ export class RedisStore implements MemoryStore {
     item: string,
     policy: WritePolicy,
   ): Promise<number> {
-    return Number(await this.scripts.run("insert", ref, field, policy, [String(index), item]));
+    const sentAt = RecentWrites.now();
+    const n = Number(await this.scripts.run("insert", ref, field, policy, [String(index), item]));
+    this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    return n;
   }
 
   async removeAt(
@@ -180,7 +295,10 @@ export class RedisStore implements MemoryStore {
     policy: WritePolicy,
   ): Promise<boolean> {
     const args = [String(index), expected, String(length)];
-    return (await this.scripts.run("remove", ref, field, policy, args)) === 1;
+    const sentAt = RecentWrites.now();
+    const removed = (await this.scripts.run("remove", ref, field, policy, args)) === 1;
+    if (removed) this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    return removed;
   }
 
   async range(
@@ -189,6 +307,12 @@ export class RedisStore implements MemoryStore {
     start: number | undefined,
     end: number | undefined,
   ): Promise<string[]> {
+    const bounds = this.recent.alive(ref.keys.meta) ? lrangeBounds(start, end) : undefined;
+    if (bounds) {
+      const key = fieldKey(ref.keys, field);
+      const items = await this.plain(["LRANGE", key, String(bounds[0]), String(bounds[1])], key);
+      if (items !== FALLBACK) return (items as unknown[]).map(String);
+    }
     const reply = await this.scripts.run("range", ref, field, undefined, [
       optionalArg(start),
       optionalArg(end),
@@ -197,6 +321,11 @@ export class RedisStore implements MemoryStore {
   }
 
   async length(ref: ConversationRef, field: string): Promise<number> {
+    if (this.recent.alive(ref.keys.meta)) {
+      const key = fieldKey(ref.keys, field);
+      const n = await this.plain(["LLEN", key], key);
+      if (n !== FALLBACK) return Number(n);
+    }
     return Number(await this.scripts.run("length", ref, field, undefined, []));
   }
 
@@ -207,14 +336,17 @@ export class RedisStore implements MemoryStore {
     policy: WritePolicy,
   ): Promise<AddMessageResult> {
     const args = [message.idJson, message.head, message.tail, optionalArg(maxMessages)];
+    const sentAt = RecentWrites.now();
     const reply = (await this.scripts.run("addmsg", ref, "messages", policy, args)) as unknown[];
-    return reply[0] === 1
-      ? { added: true, timestamp: Number(reply[1]) }
-      : { added: false, raw: String(reply[1]) };
+    if (reply[0] !== 1) return { added: false, raw: String(reply[1]) };
+    this.recent.wrote(ref.keys.meta, MESSAGES_FIELD, true, sentAt);
+    return { added: true, timestamp: Number(reply[1]) };
   }
 
   async setTtl(ref: ConversationRef, ttl: number | null, policy: WritePolicy): Promise<void> {
+    this.recent.forget(ref.keys.meta);
     await this.scripts.run("setttl", ref, "", policy, [ttlArg(ttl)]);
+    this.recent.forget(ref.keys.meta);
   }
 
   async getTtl(ref: ConversationRef): Promise<number | null | undefined> {
@@ -229,11 +361,17 @@ export class RedisStore implements MemoryStore {
   }
 
   async clear(ref: ConversationRef): Promise<number> {
-    return Number(await this.scripts.run("clear", ref, "", undefined, ["fields"]));
+    this.recent.forget(ref.keys.meta);
+    const removed = Number(await this.scripts.run("clear", ref, "", undefined, ["fields"]));
+    this.recent.forget(ref.keys.meta);
+    return removed;
   }
 
   async deleteConversation(ref: ConversationRef): Promise<number> {
-    return Number(await this.scripts.run("clear", ref, "", undefined, ["all"]));
+    this.recent.forget(ref.keys.meta);
+    const removed = Number(await this.scripts.run("clear", ref, "", undefined, ["all"]));
+    this.recent.forget(ref.keys.meta);
+    return removed;
   }
 
   async serverTime(): Promise<number> {
@@ -246,6 +384,7 @@ export class RedisStore implements MemoryStore {
   }
 
   sweepExpired(keyPrefix: string, cutoff: number, cursor: number, dryRun: boolean): Promise<SweepStep> {
+    if (!dryRun) this.recent.forgetAll();
     return sweepExpired(this.scripts.registry, keyPrefix, cutoff, cursor, dryRun);
   }
 

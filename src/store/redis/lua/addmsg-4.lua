@@ -26,11 +26,12 @@ if st == 'none' then redis.call('DEL', key) end
 local raw = ARGV[5] .. string.format('%d', NOW) .. ARGV[6]
 local n = redis.call('RPUSH', key, raw)
 redis.call('SADD', MIDS, id)
-local size = s.size + #raw
-local _, dropped = trim_oldest(key, n, tonumber(ARGV[7]))
-size = size - dropped
+if st == 'list' then sync_size(s, key, n - 1) end
+local dropped
+n, dropped = trim_oldest(key, n, tonumber(ARGV[7]))
+local size = s.size + #raw - dropped
 local at = deadline_of(s, 'c')
 expire_at(key, at)
 expire_at(MIDS, at)
-commit(s, FIELD, 'c', size)
+commit(s, FIELD, 'c', size, n)
 return { 1, NOW }

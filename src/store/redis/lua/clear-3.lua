@@ -5,7 +5,7 @@ local modes, _, order = all_fields()
 local removed = 0
 for _, name in ipairs(order) do
   if mode_alive(s, modes[name]) then removed = removed + 1 end
-  redis.call('DEL', fkey(name))
+  drop_key(name)
 end
 redis.call('DEL', MIDS)
 redis.call('ZREM', REGISTRY, string.match(META, '^[^{]*{(.*)}$'))

@@ -3,7 +3,7 @@ local s = load(FIELD)
 local existed = mode_alive(s, s.mode)
 if not s.mode then return 0 end
 drop_key(FIELD)
-redis.call('HDEL', META, 'f:' .. FIELD, 's:' .. FIELD)
+forget(FIELD)
 if not existed then return 0 end
 s.mode = nil
 prepare(s, FIELD)

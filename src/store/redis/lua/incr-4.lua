@@ -1,6 +1,21 @@
 -- incr: adds ARGV[4] to an integer field (missing = 0). Returns the new value.
 -- Errors: WRONGTYPE (not an integer), RANGE (result beyond +-(2^53 - 1)).
+-- ARGV[5] 'fast': a fast-path INCRBY of ARGV[4] already ran and returned exactly ARGV[4], so the
+-- field held 0 or its key was missing and INCRBY created it outside the bookkeeping. A live
+-- field keeps the increment (renewed as any write); otherwise the created key is deleted and
+-- the increment applied here.
 local s = load(FIELD)
+if ARGV[5] == 'fast' then
+  if mode_alive(s, s.mode) then
+    prepare(s, FIELD)
+    local raw = redis.call('GET', KEYS[4])
+    local at = deadline_of(s, 'c')
+    if at == -1 then redis.call('SET', KEYS[4], raw) else redis.call('SET', KEYS[4], raw, 'PXAT', at) end
+    commit(s, FIELD, 'c', #raw)
+    return raw
+  end
+  redis.call('DEL', KEYS[4])
+end
 prepare(s, FIELD)
 local by = tonumber(ARGV[4])
 local cur = 0

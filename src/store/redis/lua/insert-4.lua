@@ -7,7 +7,10 @@ local st = list_state(s, key, true)
 if not st then return fail('WRONGTYPE') end
 local v = ARGV[5]
 local n = 0
-if st == 'list' then n = redis.call('LLEN', key) end
+if st == 'list' then
+  n = redis.call('LLEN', key)
+  sync_size(s, key, n)
+end
 local i = tonumber(ARGV[4])
 if i < 0 then i = math.max(i + n, 0) elseif i > n then i = n end
 local len
@@ -26,5 +29,5 @@ if FIELD == MESSAGES then index_ids({ v }, 1, 1, true) end
 local at = deadline_of(s, 'c')
 expire_at(key, at)
 if FIELD == MESSAGES and redis.call('EXISTS', MIDS) == 1 then expire_at(MIDS, at) end
-commit(s, FIELD, 'c', s.size + #v)
+commit(s, FIELD, 'c', s.size + #v, len)
 return len

@@ -1,16 +1,22 @@
--- lib.lua: write helpers, loaded after readlib.lua (whose locals and functions it uses).
+-- lib.lua: write helpers, loaded after readlib.lua and sizelib.lua (whose locals it uses).
+
+-- A removed field's key is not deleted but overwritten with a tombstone for TOMB_MS, so a
+-- client's fast-path command sent before the removal (`INCRBY`, `SET … XX`, `RPUSHX`, which
+-- never run a script) fails or is detected instead of recreating the key outside the meta.
+local TOMB_MS = 10000
 
 -- Loads the conversation state and one field's mode/size.
 local function load(field)
-  local m = redis.call('HMGET', META, 'ttl', 'dl', 'pd', 'md', 'rg', 'f:' .. field, 's:' .. field)
+  local m = redis.call('HMGET', META, 'ttl', 'dl', 'pd', 'md', 'rg', 'f:' .. field, 's:' .. field,
+    'n:' .. field)
   return { ttl = tonumber(m[1]), dl = tonumber(m[2]), pd = tonumber(m[3]), md = tonumber(m[4]),
-           rg = tonumber(m[5]), mode = m[6] or nil, size = tonumber(m[7]) or 0 }
+           rg = tonumber(m[5]), mode = m[6] or nil, size = tonumber(m[7]) or 0, n = tonumber(m[8]) }
 end
 
--- All fields recorded in meta: { name = mode }, plus sizes, from one HGETALL.
+-- All fields recorded in meta: { name = mode }, plus sizes and list counts, from one HGETALL.
 local function all_fields()
   local flat = redis.call('HGETALL', META)
-  local modes, sizes, order = {}, {}, {}
+  local modes, sizes, order, counts = {}, {}, {}, {}
   for i = 1, #flat, 2 do
     local k, v = flat[i], flat[i + 1]
     local p = string.sub(k, 1, 2)
@@ -20,14 +26,20 @@ local function all_fields()
       order[#order + 1] = name
     elseif p == 's:' then
       sizes[string.sub(k, 3)] = tonumber(v)
+    elseif p == 'n:' then
+      counts[string.sub(k, 3)] = v
     end
   end
-  return modes, sizes, order
+  return modes, sizes, order, counts
 end
 
 local function drop_key(field)
-  redis.call('DEL', fkey(field))
+  redis.call('SET', fkey(field), TOMB, 'PX', TOMB_MS)
   if field == MESSAGES then redis.call('DEL', MIDS) end
+end
+
+local function forget(field)
+  redis.call('HDEL', META, 'f:' .. field, 's:' .. field, 'n:' .. field)
 end
 
 -- Removes every dead field (physically and from meta).
@@ -36,7 +48,7 @@ local function purge_dead(s)
   for _, name in ipairs(order) do
     if not mode_alive(s, modes[name]) then
       drop_key(name)
-      redis.call('HDEL', META, 'f:' .. name, 's:' .. name)
+      forget(name)
     end
   end
 end
@@ -49,7 +61,7 @@ local function prepare(s, field)
   end
   if s.mode and not mode_alive(s, s.mode) then
     drop_key(field)
-    redis.call('HDEL', META, 'f:' .. field, 's:' .. field)
+    forget(field)
     s.mode = nil
     s.size = 0
   end
@@ -87,8 +99,9 @@ local function deadline_of(s, mode)
   return tonumber(mode)
 end
 
--- After a write of `field` (mode, size): renews other fields if due, extends meta, records state.
-local function commit(s, field, mode, size)
+-- After a write of `field` (mode, size; len = its element count when it is a list): renews
+-- other fields if due, extends meta, records state.
+local function commit(s, field, mode, size, len)
   if s.renew then
     local modes, _, order = all_fields()
     for _, name in ipairs(order) do
@@ -116,7 +129,10 @@ local function commit(s, field, mode, size)
     -- conversation that never expires as a whole does not collect dead entries in its meta.
     if s.rg ~= nil then purge_dead(s) end
   end
-  if mode then
+  if len then
+    redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', md or -1, 'la', NOW, 'rg', rg,
+      'f:' .. field, mode, 's:' .. field, size, 'n:' .. field, len)
+  elseif mode then
     redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', md or -1, 'la', NOW, 'rg', rg,
       'f:' .. field, mode, 's:' .. field, size)
   else
@@ -162,22 +178,40 @@ local function sum_bytes(items, from, to)
   return total
 end
 
+-- Brings s.size up to date for a list of `len` elements (its length before this script changed
+-- it): adds the elements appended by fast-path RPUSHX beyond the count meta covers.
+local function sync_size(s, key, len)
+  local c = s.n or len
+  if len > c then
+    local tail = redis.call('LRANGE', key, c, len - 1)
+    s.size = s.size + sum_bytes(tail, 1, #tail)
+  end
+end
+
 -- Classifies a field for a list operation: 'none' (missing or empty list), 'list', or
 -- returns false for a non-list value. Deletes an empty-list marker so RPUSH can create the list.
+-- A 'none' field's key may still hold a tombstone: for a write it is deleted too.
 local function list_state(s, key, for_write)
-  if not mode_alive(s, s.mode) then return 'none' end
+  if not mode_alive(s, s.mode) then
+    if for_write then redis.call('DEL', key) end
+    s.size = 0
+    s.n = 0
+    return 'none'
+  end
   local ty = redis.call('TYPE', key)['ok']
   if ty == 'list' then return 'list' end
-  if ty == 'none' then return 'none' end
+  if ty == 'none' then s.size = 0; s.n = 0; return 'none' end
   if ty == 'string' and redis.call('GET', key) == EMPTY then
     if for_write then redis.call('DEL', key) end
+    s.size = 0
+    s.n = 0
     return 'none'
   end
   return false
 end
 
 -- Writes a whole value: kind 's' (items[from] is the raw JSON) or 'l' (items[from..to] elements).
--- Returns its size in bytes.
+-- Returns its size in bytes and, for a list, its element count.
 local function write_value(s, field, key, kind, items, from, to, mode)
   local at = deadline_of(s, mode)
   if field == MESSAGES then redis.call('DEL', MIDS) end
@@ -187,7 +221,7 @@ local function write_value(s, field, key, kind, items, from, to, mode)
   end
   if to < from then
     if at == -1 then redis.call('SET', key, EMPTY) else redis.call('SET', key, EMPTY, 'PXAT', at) end
-    return 0
+    return 0, 0
   end
   redis.call('DEL', key)
   rpush(key, items, from, to)
@@ -196,7 +230,7 @@ local function write_value(s, field, key, kind, items, from, to, mode)
     if at ~= -1 and redis.call('EXISTS', MIDS) == 1 then redis.call('PEXPIREAT', MIDS, at) end
   end
   if at ~= -1 then redis.call('PEXPIREAT', key, at) end
-  return sum_bytes(items, from, to)
+  return sum_bytes(items, from, to), to - from + 1
 end
 
 -- Removes the element at 0-based index i of a list of length n (a middle element via a

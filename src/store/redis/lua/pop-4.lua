@@ -7,6 +7,7 @@ local st = list_state(s, key, false)
 if st == false then return fail('WRONGTYPE') end
 if st == 'none' then return fail('INDEX') end
 local n = redis.call('LLEN', key)
+sync_size(s, key, n)
 local i = tonumber(ARGV[4])
 if i < 0 then i = i + n end
 if i < 0 or i >= n then return fail('INDEX') end
@@ -15,5 +16,5 @@ remove_index(key, i, n)
 if FIELD == MESSAGES then index_ids({ v }, 1, 1, false) end
 local at = deadline_of(s, 'c')
 if n == 1 then keep_empty(key, at) else expire_at(key, at) end
-commit(s, FIELD, 'c', s.size - #v)
+commit(s, FIELD, 'c', s.size - #v, n - 1)
 return v

@@ -6,18 +6,21 @@ prepare(s, FIELD)
 local key = KEYS[4]
 local st = list_state(s, key, true)
 if not st then return fail('WRONGTYPE') end
-local size = s.size
 local n
 if #ARGV >= 5 then
   n = rpush(key, ARGV, 5, #ARGV)
-  size = size + sum_bytes(ARGV, 5, #ARGV)
+  sync_size(s, key, n - (#ARGV - 4))
+  s.size = s.size + sum_bytes(ARGV, 5, #ARGV)
   if FIELD == MESSAGES then index_ids(ARGV, 5, #ARGV, true) end
-else
+elseif st == 'list' then
   n = redis.call('LLEN', key)
+  sync_size(s, key, n)
+else
+  n = 0
 end
 local dropped
 n, dropped = trim_oldest(key, n, tonumber(ARGV[4]))
-size = size - dropped
+local size = s.size - dropped
 local at = deadline_of(s, 'c')
 if n == 0 then
   keep_empty(key, at)
@@ -25,5 +28,5 @@ else
   expire_at(key, at)
   if FIELD == MESSAGES and redis.call('EXISTS', MIDS) == 1 then expire_at(MIDS, at) end
 end
-commit(s, FIELD, 'c', size)
+commit(s, FIELD, 'c', size, n)
 return n

@@ -34,7 +34,7 @@ local function summary(eid)
       end
       if alive then
         live = live + 1
-        bytes = bytes + (tonumber(h['s:' .. name]) or 0)
+        bytes = bytes + field_size(PREFIX .. ':conv:{' .. eid .. '}:' .. name, h['s:' .. name], h['n:' .. name])
       end
     end
   end
@@ -42,9 +42,16 @@ local function summary(eid)
 end
 
 -- Deletes every key of a conversation (fields, message ids, meta) and its registry entry.
-local function delete_conversation(eid, fields)
+-- The field keys of a conversation still alive become short-lived tombstones (see lib.lua).
+local function delete_conversation(eid, fields, alive)
   local base = PREFIX .. ':conv:{' .. eid .. '}:'
-  for _, name in ipairs(fields) do redis.call('DEL', base .. name) end
+  for _, name in ipairs(fields) do
+    if alive then
+      redis.call('SET', base .. name, '\0convmem:tomb', 'PX', 10000)
+    else
+      redis.call('DEL', base .. name)
+    end
+  end
   redis.call('DEL', PREFIX .. ':mids:{' .. eid .. '}', meta_key(eid))
   redis.call('ZREM', REGISTRY, eid)
 end

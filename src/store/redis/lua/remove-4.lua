@@ -11,9 +11,10 @@ local i = tonumber(ARGV[4])
 local v = ARGV[5]
 if redis.call('LINDEX', key, i) ~= v then return 0 end
 prepare(s, FIELD)
+sync_size(s, key, n)
 remove_index(key, i, n)
 if FIELD == MESSAGES then index_ids({ v }, 1, 1, false) end
 local at = deadline_of(s, 'c')
 if n == 1 then keep_empty(key, at) else expire_at(key, at) end
-commit(s, FIELD, 'c', s.size - #v)
+commit(s, FIELD, 'c', s.size - #v, n - 1)
 return 1

@@ -14,7 +14,7 @@ for _, name in ipairs(order) do
     redis.call('HSET', META, 'f:' .. name, 'c')
   else
     drop_key(name)
-    redis.call('HDEL', META, 'f:' .. name, 's:' .. name)
+    forget(name)
   end
 end
 s.renew = false

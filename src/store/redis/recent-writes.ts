@@ -1,0 +1,88 @@
+/**
+ * What this process learned from its own recent writes, so the hottest operations can run as
+ * one plain Redis command instead of a Lua script (see "Fast paths" in `redis-store.ts`).
+ *
+ * A write script that succeeded leaves the conversation alive for at least one second (the
+ * smallest TTL) after it ran, with every physical TTL at or beyond its logical deadline, and
+ * the field it wrote following the conversation TTL (unless written with its own `ttl`).
+ * For {@link WINDOW_MS} after the script was *sent* (so before it ran), this process treats
+ * those facts as current. Bounded: at most {@link MAX_CONVERSATIONS} conversations and
+ * {@link MAX_FIELDS} fields each, oldest forgotten first.
+ */
+
+/** How long (ms) a write script's outcome is trusted, counted from when it was sent. */
+export const WINDOW_MS = 250;
+/** Conversations remembered at most. */
+export const MAX_CONVERSATIONS = 10_000;
+/** Fields remembered per conversation at most. */
+export const MAX_FIELDS = 64;
+
+interface Entry {
+  /** `performance.now()` after which the entry is stale. */
+  until: number;
+  /** Fields known to follow the conversation TTL. */
+  readonly follow: Set<string>;
+}
+
+/** Bounded memory of recent write scripts, keyed by the conversation's meta key. */
+export class RecentWrites {
+  private readonly entries = new Map<string, Entry>();
+
+  /** The clock the window is measured on. */
+  static now(): number {
+    return performance.now();
+  }
+
+  /**
+   * Records a write script that succeeded, sent at `sentAt`: the conversation is alive and, when
+   * `follows` is true, `field` follows its TTL; when false, `field` is pinned to its own TTL
+   * (or was deleted) and no longer qualifies.
+   */
+  wrote(conversation: string, field: string | undefined, follows: boolean, sentAt: number): void {
+    const until = sentAt + WINDOW_MS;
+    let entry = this.entries.get(conversation);
+    if (entry) {
+      this.entries.delete(conversation); // re-inserted below: most recent last
+      if (entry.until <= RecentWrites.now()) entry.follow.clear();
+      // An older sentAt can finish after a newer one: keep the later bound.
+      entry.until = Math.max(entry.until, until);
+    } else {
+      entry = { until, follow: new Set() };
+      if (this.entries.size >= MAX_CONVERSATIONS) {
+        const oldest = this.entries.keys().next().value;
+        if (oldest !== undefined) this.entries.delete(oldest);
+      }
+    }
+    this.entries.set(conversation, entry);
+    if (field === undefined) return;
+    if (!follows) entry.follow.delete(field);
+    else if (entry.follow.size < MAX_FIELDS) entry.follow.add(field);
+  }
+
+  /** True while the conversation is known alive (a write script of ours ran within the window). */
+  alive(conversation: string): boolean {
+    const entry = this.entries.get(conversation);
+    return entry !== undefined && entry.until > RecentWrites.now();
+  }
+
+  /** True while the conversation is known alive and `field` known to follow its TTL. */
+  follows(conversation: string, field: string): boolean {
+    const entry = this.entries.get(conversation);
+    return entry !== undefined && entry.until > RecentWrites.now() && entry.follow.has(field);
+  }
+
+  /** Forgets one conversation (after `clear`, `setTtl`, …). */
+  forget(conversation: string): void {
+    this.entries.delete(conversation);
+  }
+
+  /** Forgets everything (after a cleanup sweep). */
+  forgetAll(): void {
+    this.entries.clear();
+  }
+
+  /** Conversations remembered (for tests). */
+  get size(): number {
+    return this.entries.size;
+  }
+}

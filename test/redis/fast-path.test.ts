@@ -1,0 +1,227 @@
+/**
+ * The fast paths of RedisStore (plain `GET`/`SET … XX KEEPTTL GET`/`INCRBY`/`RPUSHX`/`LRANGE`/
+ * `LLEN` for 250 ms after one of its own write scripts): they are taken, and whatever another
+ * process did meanwhile — clear, delete, a type change, a pinned TTL, a cleanup sweep, a
+ * tombstone that lapsed — ends exactly as if every call had run its script: right values,
+ * keys() and sizes right, every key with its TTL. Managers A and B stand for two processes.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createClient } from "redis";
+import { createMemoryManager, type MemoryManager, ValidationError, WrongTypeError } from "../../src/index.js";
+import { type RedisServer, startRedis } from "../helpers/redis-server.js";
+import { freshId, sleep } from "../helpers/targets.js";
+
+type Raw = ReturnType<typeof createClient>;
+
+async function calls(raw: Raw): Promise<Map<string, number>> {
+  const info = await raw.info("commandstats");
+  const out = new Map<string, number>();
+  for (const m of info.matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)) out.set(m[1] as string, Number(m[2]));
+  return out;
+}
+
+function delta(before: Map<string, number>, after: Map<string, number>, cmd: string): number {
+  return (after.get(cmd) ?? 0) - (before.get(cmd) ?? 0);
+}
+
+const sorted = <T extends [string, unknown]>(pairs: T[]) => pairs.sort((x, y) => (x[0] < y[0] ? -1 : 1));
+
+const fieldKey = (id: string, field: string) => `memory:conv:{${id}}:${field}`;
+
+describe("RedisStore fast paths", () => {
+  let server: RedisServer;
+  let raw: Raw;
+  let a: MemoryManager;
+  let b: MemoryManager;
+  before(async () => {
+    server = await startRedis();
+    raw = createClient({ url: server.url });
+    await raw.connect();
+    a = createMemoryManager({ redis: server.url });
+    b = createMemoryManager({ redis: server.url });
+  });
+  after(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await raw.close();
+    await server.stop();
+  });
+
+  it("hot operations run as plain commands after a write script", async () => {
+    const memory = a.getMemory(freshId());
+    await memory.set("k", 0);
+    await memory.append("l", "first");
+    const before = await calls(raw);
+    for (let i = 1; i <= 100; i++) {
+      await memory.set("k", i);
+      assert.equal(await memory.get("k"), i);
+      assert.equal(await memory.incr("k", 1), i + 1);
+      assert.equal(await memory.append("l", i), i + 1);
+    }
+    assert.deepEqual(await memory.getList("l", { start: -2 }), [99, 100]);
+    assert.equal(await memory.listLength("l"), 101);
+    const now = await calls(raw);
+    const scripts = delta(before, now, "evalsha") + delta(before, now, "eval");
+    // A script renews the conversation at least every 250 ms; everything else is plain.
+    assert.ok(delta(before, now, "get") >= 50, `GET used ${delta(before, now, "get")} times`);
+    assert.ok(delta(before, now, "set") >= 50, `SET used ${delta(before, now, "set")} times`);
+    assert.ok(delta(before, now, "incrby") >= 50, `INCRBY used ${delta(before, now, "incrby")} times`);
+    assert.ok(delta(before, now, "rpushx") >= 50, `RPUSHX used ${delta(before, now, "rpushx")} times`);
+    assert.ok(scripts < 200, `${scripts} scripts for 400 writes and reads`);
+    assert.ok((await raw.pTTL(fieldKey(memory.conversationId, "k"))) > 3_600_000);
+    assert.deepEqual((await memory.keys()).sort(), ["k", "l"]);
+  });
+
+  it("a write after another process cleared the conversation revives it properly", async () => {
+    const id = freshId();
+    await a.getMemory(id).set("x", 1);
+    await a.getMemory(id).incr("n");
+    await a.getMemory(id).append("l", "a");
+    assert.equal(await b.getMemory(id).clearAll(), 3);
+    // A still trusts its last write: each call meets a tombstone and falls back to its script.
+    await a.getMemory(id).set("x", 2);
+    assert.equal(await a.getMemory(id).incr("n"), 1);
+    assert.equal(await a.getMemory(id).append("l", "b"), 1);
+    const memory = b.getMemory(id);
+    assert.deepEqual(sorted(await memory.items()), [
+      ["l", ["b"]],
+      ["n", 1],
+      ["x", 2],
+    ]);
+    for (const f of ["x", "n", "l"]) assert.ok((await raw.pTTL(fieldKey(id, f))) > 3_000_000, f);
+    assert.equal(await memory.getTtl(), 3600);
+    assert.deepEqual((await memory.getMemorySize()).fields, { x: 1, n: 1, l: 3 });
+  });
+
+  it("reads after another process deleted a field see it missing", async () => {
+    const id = freshId();
+    await a.getMemory(id).set("x", "v");
+    await a.getMemory(id).append("l", 1);
+    await b.getMemory(id).delete("x");
+    await b.getMemory(id).delete("l");
+    assert.equal(await a.getMemory(id).get("x", "fallback"), "fallback");
+    assert.equal(await a.getMemory(id).has("x"), false);
+    assert.deepEqual(await a.getMemory(id).getList("l"), []);
+    assert.equal(await a.getMemory(id).listLength("l"), 0);
+  });
+
+  it("an INCRBY that recreated a removed key (tombstone lapsed) is undone and redone by the script", async () => {
+    const id = freshId();
+    assert.equal(await a.getMemory(id).incr("n", 5), 5);
+    await b.getMemory(id).delete("n");
+    await raw.del(fieldKey(id, "n")); // as if the 10 s tombstone had lapsed
+    assert.equal(await a.getMemory(id).incr("n", 1), 1);
+    assert.deepEqual(await b.getMemory(id).keys(), ["n"]);
+    assert.equal(await b.getMemory(id).get("n"), 1);
+    assert.ok((await raw.pTTL(fieldKey(id, "n"))) > 3_000_000);
+  });
+
+  it("a counter at 0 stays right through the check", async () => {
+    const memory = a.getMemory(freshId());
+    assert.equal(await memory.incr("n", -1), -1);
+    assert.equal(await memory.incr("n", 1), 0);
+    assert.equal(await memory.incr("n", 0), 0);
+    assert.equal(await memory.incr("n", 2), 2);
+    assert.equal(await memory.get("n"), 2);
+  });
+
+  it("incr beyond the safe range is undone and rejected", async () => {
+    const memory = a.getMemory(freshId());
+    await memory.set("n", Number.MAX_SAFE_INTEGER - 2);
+    assert.equal(await memory.incr("n", 1), Number.MAX_SAFE_INTEGER - 1);
+    await assert.rejects(memory.incr("n", 5), ValidationError);
+    assert.equal(await memory.get("n"), Number.MAX_SAFE_INTEGER - 1);
+    await memory.set("s", "text");
+    await assert.rejects(memory.incr("s"), WrongTypeError);
+    assert.equal(await memory.get("s"), "text");
+  });
+
+  it("type changes by another process are seen: append to a now-scalar field fails, set over a list works", async () => {
+    const id = freshId();
+    await a.getMemory(id).append("l", 1);
+    await a.getMemory(id).set("s", 1);
+    await b.getMemory(id).set("l", "scalar");
+    await b.getMemory(id).set("s", [1, 2]);
+    await assert.rejects(a.getMemory(id).append("l", 2), WrongTypeError);
+    assert.equal(await b.getMemory(id).get("l"), "scalar");
+    await a.getMemory(id).set("s", "again");
+    assert.equal(await b.getMemory(id).get("s"), "again");
+    assert.deepEqual((await b.getMemory(id).getMemorySize()).fields, { l: 8, s: 7 });
+  });
+
+  it("set over an empty list and over a pinned field goes through the script", async () => {
+    const id = freshId();
+    const memory = a.getMemory(id);
+    await memory.set("e", []);
+    await memory.set("e", 5);
+    assert.equal(await memory.get("e"), 5);
+    assert.deepEqual((await memory.getMemorySize()).fields, { e: 1 });
+    await memory.set("p", 1);
+    await memory.set("p", 2, { ttl: 5 });
+    assert.ok((await raw.pTTL(fieldKey(id, "p"))) <= 5000);
+    await memory.set("p", 3); // back to the conversation TTL
+    assert.ok((await raw.pTTL(fieldKey(id, "p"))) > 3_000_000);
+    // Another process pins it: once A's window has passed, A's next write returns it too.
+    await b.getMemory(id).set("p", 4, { ttl: 5 });
+    await sleep(300);
+    await memory.set("p", 5);
+    assert.ok((await raw.pTTL(fieldKey(id, "p"))) > 3_000_000);
+  });
+
+  it("sizes and stats count list elements appended by RPUSHX", async () => {
+    const id = freshId();
+    const memory = a.getMemory(id);
+    await memory.append("l", "x");
+    for (let i = 0; i < 20; i++) await memory.append("l", "abcdefgh"); // 10 bytes each
+    await memory.set("s", "abc");
+    await memory.set("s", "abcdef");
+    assert.deepEqual((await memory.getMemorySize()).fields, { l: 203, s: 8 });
+    const stats = await b.getStats();
+    const entry = stats.conversations.find((c) => c.conversationId === id);
+    assert.equal(entry?.totalSizeBytes, 211);
+    // A script on the list (pop) brings the recorded size up to date, then subtracts.
+    assert.equal(await memory.pop("l", 0), "x");
+    await memory.append("l", "z"); // fast again
+    assert.deepEqual((await b.getMemory(id).getMemorySize()).fields, { l: 203, s: 8 });
+    await memory.append("l", "y", { maxLength: 3 }); // script with rotation
+    assert.deepEqual(await memory.getList("l"), ["abcdefgh", "z", "y"]);
+    assert.deepEqual((await b.getMemory(id).getMemorySize()).fields, { l: 16, s: 8 });
+  });
+
+  it("expiry stays exact to the second: fast writes do not extend a conversation beyond the window", async () => {
+    const short = createMemoryManager({ redis: server.url, defaultTtl: 1 });
+    try {
+      const memory = short.getMemory(freshId());
+      await memory.set("x", 1);
+      await memory.set("x", 2); // fast
+      await sleep(1300);
+      assert.equal(await memory.get("x"), undefined);
+      // Writes every 150 ms keep it alive: a script renews it at least every 250 ms.
+      await memory.set("y", 0);
+      for (let i = 1; i <= 12; i++) {
+        await sleep(150);
+        await memory.set("y", i);
+        assert.equal(await b.getMemory(memory.conversationId).get("y"), i);
+      }
+      await sleep(500);
+      assert.equal(await b.getMemory(memory.conversationId).get("y"), 12);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it("a cleanup sweep that removes a live conversation leaves tombstones; a later write revives it", async () => {
+    const id = freshId();
+    await a.getMemory(id).set("x", 1);
+    await a.getMemory(id).incr("n");
+    await sleep(20);
+    assert.ok((await b.cleanupExpiredConversations({ maxAgeSeconds: 0 })) >= 1);
+    await a.getMemory(id).set("x", 2);
+    assert.equal(await a.getMemory(id).incr("n"), 1);
+    assert.deepEqual(sorted(await b.getMemory(id).items()), [
+      ["n", 1],
+      ["x", 2],
+    ]);
+    assert.ok((await raw.pTTL(fieldKey(id, "x"))) > 3_000_000);
+  });
+});
