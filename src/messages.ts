@@ -3,7 +3,7 @@
  * JSON text around the store's timestamp (so the store never encodes), and turning store
  * replies and the stored history back into {@link Message}s.
  */
-import { randomUUID } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import { decodeJson, encodeJson } from "./codec.js";
 import { ValidationError } from "./errors.js";
 import { MESSAGES_FIELD } from "./keys.js";
@@ -33,6 +33,25 @@ export interface NewMessage {
   readonly maxMessages: number | undefined;
 }
 
+const ID_BYTES = 16;
+const pool = Buffer.alloc(ID_BYTES * 256);
+let poolAt = pool.length;
+
+/**
+ * A fresh message id: 128 random bits as 22 base64url characters (a UUID holds 122 random bits
+ * in 36), drawn from a pooled buffer. Short ids keep every stored message and its entry in the
+ * conversation's id index smaller.
+ */
+export function newMessageId(): string {
+  if (poolAt === pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const id = pool.toString("base64url", poolAt, poolAt + ID_BYTES);
+  poolAt += ID_BYTES;
+  return id;
+}
+
 /**
  * Checks a new message (role, content, metadata, `options.id`, `options.maxMessages`, in
  * that order; a missing id is generated) and encodes it as the JSON text before and after
@@ -51,7 +70,7 @@ export function prepareMessage(
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
     throw new ValidationError(`metadata must be a plain object, got ${describe(metadata)}`);
   }
-  const id = options.id === undefined ? randomUUID() : checkMessageId(options.id);
+  const id = options.id === undefined ? newMessageId() : checkMessageId(options.id);
   const maxMessages = checkLimit(options.maxMessages, "maxMessages");
   const idJson = JSON.stringify(id);
   const head = `{"id":${idJson},"role":${JSON.stringify(role)},"content":${JSON.stringify(content)},"timestamp":`;

@@ -13,10 +13,10 @@
  * TTLs are at or past its deadline, so a plain command sees and keeps exactly what the script
  * would. The bookkeeping a script does on each write (renewing the deadline, registry, sizes)
  * is skipped for these at most 250 ms, which stays within the contract's expiry precision of
- * one second. Whatever a plain command cannot decide — a missing key, another type, a
- * tombstone left by a removal in another process, an `INCRBY` result that may have created the
- * key — falls back to the script, so each operation stays atomic and nothing is written
- * outside the conversation's bookkeeping. Writes with `durability` always run scripts.
+ * one second. Whatever a plain command cannot decide — a missing key (removed by another
+ * process), another type, an `INCRBY` result that may have created the key again — falls back
+ * to the script, so each operation stays atomic and its effect ends up in the conversation's
+ * bookkeeping. Writes with `durability` always run scripts.
  */
 
 import { ErrorReply } from "redis";
@@ -73,8 +73,6 @@ export interface RedisStoreOptions {
   durability?: { replicas: number; timeoutMs?: number | undefined } | undefined;
 }
 
-/** What a removed field's key holds for a few seconds (see lib.lua). */
-const TOMB = "\u0000convmem:tomb";
 /** How an empty list is stored. */
 const EMPTY = "[]";
 /** A plain command's answer when only the script can decide. */
@@ -151,7 +149,7 @@ export class RedisStore implements MemoryStore {
       const key = fieldKey(ref.keys, field);
       const raw = await this.plain(["GET", key], key);
       if (raw !== FALLBACK) {
-        if (raw === null || raw === TOMB) return undefined;
+        if (raw === null) return undefined;
         if (raw === EMPTY) return { kind: "list", items: [] };
         return { kind: "scalar", raw: String(raw) };
       }
@@ -173,9 +171,9 @@ export class RedisStore implements MemoryStore {
     if (ttl === undefined && value.kind === "scalar" && this.fastWrite(ref, field)) {
       const key = fieldKey(ref.keys, field);
       const old = await this.plain(["SET", key, value.raw, "XX", "KEEPTTL", "GET"], key);
-      // null: nothing written (missing key). A tombstone or an empty list was overwritten
-      // outside the bookkeeping: the script writes the value again, properly.
-      if (typeof old === "string" && old !== TOMB && old !== EMPTY) return;
+      // null: nothing written (the key is gone). An empty list was overwritten outside the
+      // bookkeeping: the script writes the value again, properly.
+      if (typeof old === "string" && old !== EMPTY) return;
     }
     const sentAt = RecentWrites.now();
     const fieldTtl = ttl === undefined ? "" : ttlArg(ttl);
@@ -217,8 +215,8 @@ export class RedisStore implements MemoryStore {
         const n = Number(reply);
         if (Number.isSafeInteger(n) && n !== by) return n;
         if (n === by) {
-          // The field held 0, or its key was gone (removed by a process whose tombstone has
-          // lapsed, or a pinned TTL ran out) and INCRBY created it: the script checks.
+          // The field held 0, or it had been removed (by another process, or its own TTL ran
+          // out) and INCRBY created the key again: the script adopts it into the bookkeeping.
           check = "fast";
         } else {
           // Beyond the safe range: undone, and the script reports the error.
@@ -227,9 +225,9 @@ export class RedisStore implements MemoryStore {
       }
     }
     const sentAt = RecentWrites.now();
-    const n = Number(await this.scripts.run("incr", ref, field, policy, [String(by), check]));
+    const reply = await this.scripts.run("incr", ref, field, policy, [String(by), check]);
     this.recent.wrote(ref.keys.meta, field, true, sentAt);
-    return n;
+    return check === "fast" ? by : Number(reply);
   }
 
   async compareAndSet(

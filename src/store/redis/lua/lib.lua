@@ -1,10 +1,5 @@
 -- lib.lua: write helpers, loaded after readlib.lua and sizelib.lua (whose locals it uses).
 
--- A removed field's key is not deleted but overwritten with a tombstone for TOMB_MS, so a
--- client's fast-path command sent before the removal (`INCRBY`, `SET … XX`, `RPUSHX`, which
--- never run a script) fails or is detected instead of recreating the key outside the meta.
-local TOMB_MS = 10000
-
 -- Loads the conversation state and one field's mode/size.
 local function load(field)
   local m = redis.call('HMGET', META, 'ttl', 'dl', 'pd', 'md', 'rg', 'f:' .. field, 's:' .. field,
@@ -34,7 +29,7 @@ local function all_fields()
 end
 
 local function drop_key(field)
-  redis.call('SET', fkey(field), TOMB, 'PX', TOMB_MS)
+  redis.call('DEL', fkey(field))
   if field == MESSAGES then redis.call('DEL', MIDS) end
 end
 
@@ -190,7 +185,8 @@ end
 
 -- Classifies a field for a list operation: 'none' (missing or empty list), 'list', or
 -- returns false for a non-list value. Deletes an empty-list marker so RPUSH can create the list.
--- A 'none' field's key may still hold a tombstone: for a write it is deleted too.
+-- A 'none' field's key may still exist (a dead field, or a key a fast-path INCRBY recreated):
+-- for a write it is deleted too.
 local function list_state(s, key, for_write)
   if not mode_alive(s, s.mode) then
     if for_write then redis.call('DEL', key) end

@@ -42,16 +42,9 @@ local function summary(eid)
 end
 
 -- Deletes every key of a conversation (fields, message ids, meta) and its registry entry.
--- The field keys of a conversation still alive become short-lived tombstones (see lib.lua).
-local function delete_conversation(eid, fields, alive)
+local function delete_conversation(eid, fields)
   local base = PREFIX .. ':conv:{' .. eid .. '}:'
-  for _, name in ipairs(fields) do
-    if alive then
-      redis.call('SET', base .. name, '\0convmem:tomb', 'PX', 10000)
-    else
-      redis.call('DEL', base .. name)
-    end
-  end
+  for _, name in ipairs(fields) do redis.call('DEL', base .. name) end
   redis.call('DEL', PREFIX .. ':mids:{' .. eid .. '}', meta_key(eid))
   redis.call('ZREM', REGISTRY, eid)
 end

@@ -13,7 +13,7 @@ for i = 4, #ARGV do
   local eid = ARGV[i]
   local s = summary(eid)
   if s.live == 0 or s.la < cutoff then
-    if not dry then delete_conversation(eid, s.fields, s.live > 0) end
+    if not dry then delete_conversation(eid, s.fields) end
     if s.live > 0 then removed = removed + 1 end
   elseif not dry then
     redis.call('ZADD', REGISTRY, s.la, eid)
