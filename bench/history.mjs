@@ -1,6 +1,7 @@
 // Section 2: one chat turn — add a message, then read the history — at histories of 10, 100,
 // 1,000 and 10,000 messages, 1 in flight, µs per turn:
 //   convmem      addMessage + getMessages({ limit: 10 })
+//                (and "pipelined": both issued together, one round trip, the read checked)
 //   langchain    @langchain/redis RedisChatMessageHistory: addMessage(new HumanMessage) +
 //                getMessages() (its source: LPUSH of the JSON + EXPIRE, then LRANGE 0 -1)
 //   python       the Python original's approach: GET the whole history JSON, parse, push,
@@ -59,6 +60,18 @@ export async function runHistory({ admin, manager, url, log }) {
         },
         restore: () => memory.pop("messages"),
       },
+      // The same turn with both calls issued together: calls on one manager reach Redis in
+      // call order, so the read sees the new message (checked) and the turn is one round trip.
+      convmemPipelined: {
+        op: async () => {
+          const [added, recent] = await Promise.all([
+            memory.addMessage("user", CONTENT),
+            memory.getMessages({ limit: 10 }),
+          ]);
+          if (recent.at(-1)?.id !== added.id) throw new Error("pipelined turn read a stale history");
+        },
+        restore: () => memory.pop("messages"),
+      },
       langchain: {
         op: async () => {
           await lc.addMessage(new HumanMessage(CONTENT));
@@ -81,13 +94,20 @@ export async function runHistory({ admin, manager, url, log }) {
       convmem_us: r.convmem.usPerCall,
       langchain_us: r.langchain.usPerCall,
       python_us: r.python.usPerCall,
+      convmem_pipelined_us: r.convmemPipelined.usPerCall,
       vs_langchain: +(r.langchain.usPerCall / r.convmem.usPerCall).toFixed(2),
+      pipelined_vs_langchain: +(r.langchain.usPerCall / r.convmemPipelined.usPerCall).toFixed(2),
       vs_python: +(r.python.usPerCall / r.convmem.usPerCall).toFixed(2),
-      rounds: { convmem: r.convmem.rounds, langchain: r.langchain.rounds, python: r.python.rounds },
+      rounds: {
+        convmem: r.convmem.rounds,
+        convmemPipelined: r.convmemPipelined.rounds,
+        langchain: r.langchain.rounds,
+        python: r.python.rounds,
+      },
     };
     rows.push(row);
     log(
-      `  history ${String(n).padStart(5)}: convmem ${row.convmem_us} µs, langchain ${row.langchain_us} µs (${row.vs_langchain}x), python ${row.python_us} µs (${row.vs_python}x)`,
+      `  history ${String(n).padStart(5)}: convmem ${row.convmem_us} µs (pipelined ${row.convmem_pipelined_us}), langchain ${row.langchain_us} µs (${row.vs_langchain}x; ${row.pipelined_vs_langchain}x pipelined), python ${row.python_us} µs (${row.vs_python}x)`,
     );
     await admin.del([pyKey, lc.sessionId]);
   }

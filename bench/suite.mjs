@@ -119,6 +119,12 @@ for (const r of results.history ?? []) {
     met: r.history === 100 ? r.vs_langchain >= 2 : "-",
   });
   summary.push({
+    measurement: `turn at ${r.history} msgs, both calls issued together: LangChain / convmem`,
+    result: r.pipelined_vs_langchain,
+    target: "-",
+    met: "-",
+  });
+  summary.push({
     measurement: `turn at ${r.history} msgs: Python-style µs / convmem µs`,
     result: r.vs_python,
     target: "-",

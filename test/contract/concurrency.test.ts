@@ -8,6 +8,23 @@ const TOTAL_OPS = 600;
 
 forEachTarget((t: Target) => {
   describe("concurrency", () => {
+    it("calls issued without awaiting in between take effect in call order (one round trip for a chat turn)", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      await memory.set("v", 0);
+      for (let i = 1; i <= 60; i++) {
+        const [added, last, , value, count] = await Promise.all([
+          memory.addMessage("user", `m${i}`),
+          memory.getMessages({ limit: 2 }),
+          memory.set("v", i),
+          memory.get("v"),
+          memory.append("l", i).then(() => memory.listLength("l")),
+        ]);
+        assert.equal(last.at(-1)?.id, added.id, `turn ${i}: the read sees the message added just before it`);
+        assert.equal(value, i);
+        assert.equal(count, i);
+      }
+    });
+
     it(`${MANAGERS} managers, ${TOTAL_OPS} concurrent operations on one conversation: no lost updates`, async () => {
       const id = freshId();
       const memories = Array.from({ length: MANAGERS }, () => t.newManager().getMemory(id));

@@ -55,6 +55,11 @@ export class RedisConnection {
     });
   }
 
+  /** Calls `listener` on every connection error (a disconnect, a failed reconnect, …). */
+  onError(listener: (err: unknown) => void): void {
+    this.transport.onError(listener);
+  }
+
   /**
    * Sends one command, routed by `key` on Cluster; the reply, or a typed error. Redis error
    * replies come back as ErrorReply (the script runner maps them).

@@ -23,11 +23,21 @@ export interface Durability {
 
 /** Runs the scripts of one `RedisStore` over its connection. */
 export class ScriptRunner {
+  /**
+   * Scripts this connection has seen Redis answer (so Redis has them cached). Until then a
+   * script is sent with `EVAL` rather than `EVALSHA`: a NOSCRIPT retry would let a later
+   * call overtake it, and calls issued together must reach Redis in call order. Forgotten on
+   * any connection error (a restarted Redis has lost them).
+   */
+  private readonly loaded = new Set<ScriptName>();
+
   constructor(
     private readonly conn: RedisConnection,
     private readonly scripts: Record<ScriptName, Script>,
     private readonly durability: Durability | undefined,
-  ) {}
+  ) {
+    conn.onError(() => this.loaded.clear());
+  }
 
   /**
    * Runs a conversation script. KEYS: meta, message ids, registry bucket (and the field's key
@@ -98,7 +108,10 @@ export class ScriptRunner {
       this.evalScript(name, [bucket], args).catch((err: unknown) => Promise.reject(this.mapError(err))),
   };
 
-  /** EVALSHA, falling back to EVAL (which caches the script) when Redis lost it. */
+  /**
+   * EVALSHA, falling back to EVAL (which caches the script) when Redis lost it; EVAL right
+   * away for a script not yet seen loaded on this connection.
+   */
   private async evalScript(
     name: ScriptName,
     keys: readonly string[],
@@ -106,6 +119,17 @@ export class ScriptRunner {
   ): Promise<Reply> {
     const script: Script = this.scripts[name];
     const tail = [String(keys.length), ...keys, ...args];
+    if (!this.loaded.has(name)) {
+      let reply: Reply;
+      try {
+        reply = await this.conn.send(["EVAL", script.source, ...tail], keys[0]);
+      } catch (err) {
+        if (err instanceof ErrorReply) this.loaded.add(name); // the script ran, and raised
+        throw err;
+      }
+      this.loaded.add(name);
+      return reply;
+    }
     try {
       return await this.conn.send(["EVALSHA", script.sha, ...tail], keys[0]);
     } catch (err) {
