@@ -267,5 +267,17 @@ forEachTarget((t: Target) => {
       assert.equal(await memory.incr("a"), 1);
       assertTtlNear(await memory.getTtl(), 1);
     });
+
+    it("a conversation that expired forgets its setTtl value: the next write starts with the default", async () => {
+      const manager = t.newManager({ defaultTtl: 3600 });
+      const memory = manager.getMemory(freshId());
+      await memory.set("x", 1);
+      await memory.setTtl(1);
+      await sleep(1300);
+      assert.equal(await memory.getTtl(), undefined);
+      await memory.set("y", 2);
+      assert.equal(await memory.getTtl(), 3600);
+      assert.deepEqual(await memory.keys(), ["y"]);
+    });
   });
 });

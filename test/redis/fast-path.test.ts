@@ -1,6 +1,6 @@
 /**
  * The fast paths of RedisStore (plain `GET`/`SET … XX KEEPTTL GET`/`INCRBY`/`RPUSHX`/`LRANGE`/
- * `LLEN` for 250 ms after one of its own write scripts): they are taken, and whatever another
+ * `LLEN` for up to 900 ms after one of its own write scripts): they are taken, and whatever another
  * process did meanwhile — clear, delete, a type change, a pinned TTL, a cleanup sweep — ends
  * exactly as if every call had run its script: right values,
  * keys() and sizes right, every key with its TTL. Managers A and B stand for two processes.
@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createClient } from "redis";
 import { createMemoryManager, type MemoryManager, ValidationError, WrongTypeError } from "../../src/index.js";
+import { WINDOW_MS } from "../../src/store/redis/recent-writes.js";
 import { type RedisServer, startRedis } from "../helpers/redis-server.js";
 import { freshId, sleep } from "../helpers/targets.js";
 
@@ -162,7 +163,7 @@ describe("RedisStore fast paths", () => {
     assert.ok((await raw.pTTL(fieldKey(id, "p"))) > 3_000_000);
     // Another process pins it: once A's window has passed, A's next write returns it too.
     await b.getMemory(id).set("p", 4, { ttl: 5 });
-    await sleep(300);
+    await sleep(WINDOW_MS + 100);
     await memory.set("p", 5);
     assert.ok((await raw.pTTL(fieldKey(id, "p"))) > 3_000_000);
   });
@@ -204,6 +205,42 @@ describe("RedisStore fast paths", () => {
       }
       await sleep(500);
       assert.equal(await b.getMemory(memory.conversationId).get("y"), 12);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it("TTLs under 10 s keep physical expiry equal to the deadline; longer ones renew it lazily", async () => {
+    const id = freshId();
+    await a.getMemory(id).update({ x: 1, l: [1] });
+    assert.ok((await raw.pTTL(fieldKey(id, "x"))) > 7_000_000, "lazy: now + 2 TTL");
+    // Another process shortens the TTL: every key now expires exactly with the conversation, so
+    // a plain command of A's (its window still open) can never find a key of a dead conversation.
+    await b.getMemory(id).setTtl(2);
+    for (const f of ["x", "l"]) {
+      const pttl = await raw.pTTL(fieldKey(id, f));
+      assert.ok(pttl > 1000 && pttl <= 2000, `${f}: ${pttl}`);
+    }
+    await a.getMemory(id).set("x", 2);
+    await a.getMemory(id).append("l", 2);
+    await sleep(2200);
+    assert.equal(await a.getMemory(id).get("x"), undefined);
+    assert.deepEqual(await a.getMemory(id).getList("l"), []);
+    assert.equal(await raw.exists([fieldKey(id, "x"), fieldKey(id, "l")]), 0);
+    // A new conversation: the expired one's setTtl value went with it.
+    assert.equal(await a.getMemory(id).incr("x"), 1);
+    assert.equal(await a.getMemory(id).getTtl(), 3600);
+  });
+
+  it("the window is an eighth of the default TTL: a write 200 ms later on a 1 s TTL renews", async () => {
+    const short = createMemoryManager({ redis: server.url, defaultTtl: 1 });
+    try {
+      const memory = short.getMemory(freshId());
+      await memory.set("x", 1);
+      await sleep(200);
+      await memory.set("x", 2); // after the 125 ms window: a script, which renews
+      await sleep(900);
+      assert.equal(await memory.get("x"), 2, "alive 1.1 s after the first write, 0.9 s after the second");
     } finally {
       await short.close();
     }

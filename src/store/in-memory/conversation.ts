@@ -107,11 +107,17 @@ export function liveValues(conv: Conversation, now: number): Array<[string, Stor
   return out;
 }
 
-/** For a write: drops dead fields and renews the conversation deadline from its TTL. */
+/**
+ * For a write: drops dead fields and renews the conversation deadline from its TTL. A
+ * conversation that has expired entirely also loses its `setTtl` value: the write starts a new
+ * conversation, with the policy's default TTL.
+ */
 export function renew(conv: Conversation, policy: WritePolicy, now: number): void {
   for (const [name, f] of conv.fields) {
     if (!alive(conv, f, now)) dropField(conv, name);
   }
+  if (conv.fields.size === 0 && conv.deadline !== undefined && !withinDeadline(conv, now))
+    conv.ttl = undefined;
   const ttl = conv.ttl === undefined ? policy.defaultTtl : conv.ttl;
   conv.deadline = ttl === null ? null : now + ttl * 1000;
   conv.lastActivity = now;

@@ -2,16 +2,25 @@
  * What this process learned from its own recent writes, so the hottest operations can run as
  * one plain Redis command instead of a Lua script (see "Fast paths" in `redis-store.ts`).
  *
- * A write script that succeeded leaves the conversation alive for at least one second (the
- * smallest TTL) after it ran, with every physical TTL at or beyond its logical deadline, and
- * the field it wrote following the conversation TTL (unless written with its own `ttl`).
- * For {@link WINDOW_MS} after the script was *sent* (so before it ran), this process treats
- * those facts as current. Bounded: at most {@link MAX_CONVERSATIONS} conversations and
- * {@link MAX_FIELDS} fields each, oldest forgotten first.
+ * A write script that succeeded renewed the conversation and left the field it wrote
+ * following the conversation TTL (unless written with its own `ttl`). For a window after the
+ * script was *sent* (so before it ran) — {@link windowFor}, at most {@link WINDOW_MS} — this
+ * process treats those facts as current. Bounded: at most {@link MAX_CONVERSATIONS}
+ * conversations and {@link MAX_FIELDS} fields each, oldest forgotten first.
  */
 
-/** How long (ms) a write script's outcome is trusted, counted from when it was sent. */
-export const WINDOW_MS = 250;
+/** The longest window (ms) a write script's outcome is trusted, counted from when it was sent. */
+export const WINDOW_MS = 900;
+
+/**
+ * The window for conversations whose TTL is `ttl` seconds (null: never expire): an eighth of
+ * the TTL, at most {@link WINDOW_MS}. Plain commands do not renew the conversation, so a write
+ * in the window may leave its deadline up to this much earlier than a script would: under a
+ * second, and small against the TTL.
+ */
+export function windowFor(ttl: number | null): number {
+  return ttl === null ? WINDOW_MS : Math.min(WINDOW_MS, ttl * 125);
+}
 /** Conversations remembered at most. */
 export const MAX_CONVERSATIONS = 10_000;
 /** Fields remembered per conversation at most. */
@@ -34,12 +43,18 @@ export class RecentWrites {
   }
 
   /**
-   * Records a write script that succeeded, sent at `sentAt`: the conversation is alive and, when
-   * `follows` is true, `field` follows its TTL; when false, `field` is pinned to its own TTL
-   * (or was deleted) and no longer qualifies.
+   * Records a write script that succeeded, sent at `sentAt`, trusted for `windowMs`: the
+   * conversation is alive and, when `follows` is true, `field` follows its TTL; when false,
+   * `field` is pinned to its own TTL (or was deleted) and no longer qualifies.
    */
-  wrote(conversation: string, field: string | undefined, follows: boolean, sentAt: number): void {
-    const until = sentAt + WINDOW_MS;
+  wrote(
+    conversation: string,
+    field: string | undefined,
+    follows: boolean,
+    sentAt: number,
+    windowMs: number,
+  ): void {
+    const until = sentAt + windowMs;
     let entry = this.entries.get(conversation);
     if (entry) {
       this.entries.delete(conversation); // re-inserted below: most recent last

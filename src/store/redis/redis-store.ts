@@ -1,22 +1,33 @@
 /**
  * `RedisStore`: the {@link MemoryStore} on Redis. Every operation is one `EVALSHA` of a Lua
  * script from `lua/` over the keys of one conversation (one Cluster hash slot), so each is
- * atomic and one round trip. Running scripts and mapping their error codes (`CONVMEM_*`)
- * to the typed errors is in `script-runner.ts`; argument and reply formats in `wire.ts`.
+ * atomic and one round trip — or, on a fast path, one plain command. Running scripts and
+ * mapping their error codes (`CONVMEM_*`) to the typed errors is in `script-runner.ts`;
+ * argument and reply formats in `wire.ts`.
  *
- * Fast paths: for `WINDOW_MS` (250 ms, `recent-writes.ts`) after one of this store's write scripts succeeded on a
- * conversation, the hottest operations on it run as one plain command, which costs Redis a
- * fraction of a script (see BENCHMARKS.md): `get` → `GET`, `getList`/`getMessages` →
- * `LRANGE`, `listLength` → `LLEN`, and, on fields that write left following the conversation
- * TTL, `set` → `SET … XX KEEPTTL GET`, `incr` → `INCRBY`, `append`/`extend` → `RPUSHX`. In
- * that window the conversation cannot have expired (a TTL is at least 1 s) and its physical
- * TTLs are at or past its deadline, so a plain command sees and keeps exactly what the script
- * would. The bookkeeping a script does on each write (renewing the deadline, registry, sizes)
- * is skipped for these at most 250 ms, which stays within the contract's expiry precision of
- * one second. Whatever a plain command cannot decide — a missing key (removed by another
- * process), another type, an `INCRBY` result that may have created the key again — falls back
- * to the script, so each operation stays atomic and its effect ends up in the conversation's
- * bookkeeping. Writes with `durability` always run scripts.
+ * Fast paths. A script costs Redis 5–20 µs per call, a plain command well under 1 µs
+ * (BENCHMARKS.md). For a short window after one of this store's write scripts succeeded on a
+ * conversation (`windowFor` in `recent-writes.ts`: an eighth of the default TTL, at most
+ * 900 ms, counted from when the script was sent), the hottest operations on it run as one
+ * plain command: `get` → `GET`, `getList`/`getMessages` → `LRANGE`, `listLength` → `LLEN`,
+ * and on fields that the script left following the conversation TTL, `set` →
+ * `SET … XX KEEPTTL GET`, `incr` → `INCRBY`, `append`/`extend` → `RPUSHX`.
+ * Why a plain command sees and keeps what the script would:
+ * - The conversation cannot die in the window: a deadline is at least 10 s away, or the keys'
+ *   physical expiry equals the deadline (TTLs under 10 s, lib.lua `EXACT_BELOW`), so after it
+ *   the keys are gone; physical expiry is never before the deadline, so `KEEPTTL`, `INCRBY`
+ *   and `RPUSHX` leave every key expiring with its conversation.
+ * - A plain command never creates a field outside the bookkeeping: `SET … XX` and `RPUSHX`
+ *   do nothing on a missing key (a field another process removed); an `INCRBY` that may have
+ *   created one (its result equals the increment) is followed by the incr script, which adopts
+ *   the key or finds the field live. Another type (`WRONGTYPE`, not an integer) changes nothing.
+ *   Each of these falls back to the script, so every operation stays atomic.
+ * - What is skipped is the script's bookkeeping: renewing the deadline (at most one window
+ *   late, under the contract's one-second precision), the registry, sizes (scalars are
+ *   measured, list sizes caught up: sizelib.lua).
+ * Not covered: a field another process pinned to its own TTL within this process's window keeps
+ * that TTL through a fast `set`/`incr`/`append` here (docs/API.md). Writes with `durability`
+ * always run scripts.
  */
 
 import { ErrorReply } from "redis";
@@ -35,7 +46,7 @@ import type {
   WritePolicy,
 } from "../store.js";
 import { DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
-import { RecentWrites } from "./recent-writes.js";
+import { RecentWrites, windowFor } from "./recent-writes.js";
 import { listConversations, sweepExpired } from "./registry.js";
 import { type Durability, ScriptRunner } from "./script-runner.js";
 import { loadScripts } from "./scripts.js";
@@ -178,7 +189,7 @@ export class RedisStore implements MemoryStore {
     const sentAt = RecentWrites.now();
     const fieldTtl = ttl === undefined ? "" : ttlArg(ttl);
     await this.scripts.run("set", ref, field, policy, [fieldTtl, ...valueArgs(value)]);
-    this.recent.wrote(ref.keys.meta, field, ttl === undefined, sentAt);
+    this.recent.wrote(ref.keys.meta, field, ttl === undefined, sentAt, windowFor(policy.defaultTtl));
   }
 
   async update(
@@ -188,13 +199,14 @@ export class RedisStore implements MemoryStore {
   ): Promise<void> {
     const sentAt = RecentWrites.now();
     if ((await this.scripts.run("update", ref, "", policy, entryArgs(entries))) !== 1) return;
-    for (const [field] of entries) this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    for (const [field] of entries)
+      this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
   }
 
   async delete(ref: ConversationRef, field: string, policy: WritePolicy): Promise<boolean> {
     const sentAt = RecentWrites.now();
     const existed = (await this.scripts.run("delete", ref, field, policy, [])) === 1;
-    if (existed) this.recent.wrote(ref.keys.meta, field, false, sentAt);
+    if (existed) this.recent.wrote(ref.keys.meta, field, false, sentAt, windowFor(policy.defaultTtl));
     return existed;
   }
 
@@ -226,7 +238,7 @@ export class RedisStore implements MemoryStore {
     }
     const sentAt = RecentWrites.now();
     const reply = await this.scripts.run("incr", ref, field, policy, [String(by), check]);
-    this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
     return check === "fast" ? by : Number(reply);
   }
 
@@ -241,7 +253,7 @@ export class RedisStore implements MemoryStore {
     const sentAt = RecentWrites.now();
     const reply = (await this.scripts.run("cas", ref, field, policy, args)) as unknown[];
     if (reply[0] !== 1) return { ok: false, current: toStored(reply[1]) };
-    this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
     return { ok: true };
   }
 
@@ -260,14 +272,14 @@ export class RedisStore implements MemoryStore {
     }
     const sentAt = RecentWrites.now();
     const n = Number(await this.scripts.run("push", ref, field, policy, [optionalArg(maxLength), ...items]));
-    this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
     return n;
   }
 
   async pop(ref: ConversationRef, field: string, index: number, policy: WritePolicy): Promise<string> {
     const sentAt = RecentWrites.now();
     const v = String(await this.scripts.run("pop", ref, field, policy, [String(index)]));
-    this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
     return v;
   }
 
@@ -280,7 +292,7 @@ export class RedisStore implements MemoryStore {
   ): Promise<number> {
     const sentAt = RecentWrites.now();
     const n = Number(await this.scripts.run("insert", ref, field, policy, [String(index), item]));
-    this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
     return n;
   }
 
@@ -295,7 +307,7 @@ export class RedisStore implements MemoryStore {
     const args = [String(index), expected, String(length)];
     const sentAt = RecentWrites.now();
     const removed = (await this.scripts.run("remove", ref, field, policy, args)) === 1;
-    if (removed) this.recent.wrote(ref.keys.meta, field, true, sentAt);
+    if (removed) this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
     return removed;
   }
 
@@ -337,7 +349,7 @@ export class RedisStore implements MemoryStore {
     const sentAt = RecentWrites.now();
     const reply = (await this.scripts.run("addmsg", ref, "messages", policy, args)) as unknown[];
     if (reply[0] !== 1) return { added: false, raw: String(reply[1]) };
-    this.recent.wrote(ref.keys.meta, MESSAGES_FIELD, true, sentAt);
+    this.recent.wrote(ref.keys.meta, MESSAGES_FIELD, true, sentAt, windowFor(policy.defaultTtl));
     return { added: true, timestamp: Number(reply[1]) };
   }
 

@@ -1,5 +1,13 @@
 -- lib.lua: write helpers, loaded after readlib.lua and sizelib.lua (whose locals it uses).
 
+-- Conversations with a TTL below EXACT_BELOW seconds keep their keys' physical expiry equal to
+-- the logical deadline (every write renews every key); longer TTLs renew physical expiry
+-- lazily, to now + 2*TTL once the deadline would pass it. Either way a key outlives its
+-- conversation's deadline by at most one TTL, and by at least EXACT_BELOW seconds only when
+-- the deadline is that far away: a client's fast-path command decided up to a second before
+-- it runs never finds the key of a conversation that died meanwhile (see redis-store.ts).
+local EXACT_BELOW = 10
+
 -- Loads the conversation state and one field's mode/size.
 local function load(field)
   local m = redis.call('HMGET', META, 'ttl', 'dl', 'pd', 'md', 'rg', 'f:' .. field, 's:' .. field,
@@ -38,20 +46,30 @@ local function forget(field)
 end
 
 -- Removes every dead field (physically and from meta).
+-- Returns the number of live fields left.
 local function purge_dead(s)
   local modes, _, order = all_fields()
+  local live = 0
   for _, name in ipairs(order) do
     if not mode_alive(s, modes[name]) then
       drop_key(name)
       forget(name)
+    else
+      live = live + 1
     end
   end
+  return live
 end
 
 -- Before a write: clears dead data, computes the new deadlines. Sets s.T, s.dl2, s.pd2, s.renew.
+-- A conversation that has expired entirely also loses its setTtl value (unless s.keep_ttl):
+-- the write starts a new conversation, with the default TTL.
 local function prepare(s, field)
   if s.dl ~= nil and s.dl ~= -1 and NOW >= s.dl then
-    purge_dead(s)
+    if purge_dead(s) == 0 and s.ttl ~= nil and not s.keep_ttl then
+      redis.call('HDEL', META, 'ttl')
+      s.ttl = nil
+    end
     if s.mode == 'c' then s.mode = nil; s.size = 0 end
   end
   if s.mode and not mode_alive(s, s.mode) then
@@ -68,7 +86,10 @@ local function prepare(s, field)
     s.renew = s.pd ~= nil and s.pd ~= -1
   else
     s.dl2 = NOW + T * 1000
-    if s.pd == nil or s.pd == -1 or s.pd < s.dl2 then
+    if T < EXACT_BELOW then
+      s.pd2 = s.dl2
+      s.renew = s.pd ~= nil
+    elseif s.pd == nil or s.pd == -1 or s.pd < s.dl2 then
       s.pd2 = NOW + 2 * T * 1000
       s.renew = s.pd ~= nil
     else

@@ -5,6 +5,7 @@ local s = load('')
 local T = tonumber(ARGV[4])
 redis.call('HSET', META, 'ttl', T)
 s.ttl = T
+s.keep_ttl = true
 s.mode = nil
 prepare(s, '')
 local modes, _, order = all_fields()
