@@ -108,8 +108,43 @@ class Encoder {
   }
 }
 
+/**
+ * True when `JSON.stringify` encodes `value` exactly as {@link Encoder} would: only plain data,
+ * no `-0`, not too deep. Allocates nothing; anything unusual (including every error case) is
+ * left to the Encoder, which finds the path. A cycle exceeds the depth limit, so it ends here too.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "object": {
+      if (value === null) return true;
+      if (depth >= MAX_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value) || !isPlainJson(value[i], depth + 1)) return false;
+        }
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      if (Object.getOwnPropertySymbols(value).length > 0) return false;
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) if (!isPlainJson(record[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /** Encodes a value (or, with `index`, element `index` of a list) as strict JSON text. */
 export function encodeJson(value: unknown, index?: number): string {
+  // Common case: plain data, encoded natively. Otherwise the Encoder encodes or names the problem.
+  if (isPlainJson(value, index === undefined ? 0 : 1)) return JSON.stringify(value);
   return index === undefined ? new Encoder().encode(value, 0) : new Encoder([index]).encode(value, 1);
 }
 

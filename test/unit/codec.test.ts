@@ -84,6 +84,22 @@ describe("codec", () => {
     assert.throws(() => encodeJson(nested(1_000_000)), SerializationError);
   });
 
+  it("counts a list element's own list as a level: elements nest one level less", () => {
+    assert.doesNotThrow(() => encodeJson(nested(MAX_DEPTH - 1), 0));
+    assert.throws(() => encodeJson(nested(MAX_DEPTH), 0), SerializationError);
+  });
+
+  it("takes the native path only when it gives the same text: -0, holes, class instances, symbols", () => {
+    assert.equal(encodeJson({ a: [1, -0, { b: -0 }] }), '{"a":[1,-0,{"b":-0}]}');
+    const holey: unknown[] = [1];
+    holey[2] = 3; // index 1 is a hole
+    assert.throws(() => encodeJson(holey), SerializationError);
+    assert.throws(() => encodeJson({ d: new Date(0) }), SerializationError);
+    assert.throws(() => encodeJson({ [Symbol("s")]: 1 }), SerializationError);
+    assert.throws(() => encodeJson({ toJSON: () => 1 }), SerializationError);
+    assert.equal(encodeJson(Object.assign(Object.create(null), { x: 1 })), '{"x":1}');
+  });
+
   it("reports element paths for list elements", () => {
     assert.throws(
       () => encodeJson({ bad: undefined }, 3),
