@@ -77,7 +77,8 @@ export function prepareMessage(
   const metadataJson = encodeJson(metadata);
   const tail = `,"metadata":${metadataJson}}`;
   checkEncodedSize(values, MESSAGES_FIELD, `${head}${Date.now()}${tail}`, "message");
-  return { id, role, content, prepared: { idJson, head, tail }, metadataJson, maxMessages };
+  const freshId = options.id === undefined;
+  return { id, role, content, prepared: { idJson, head, tail, freshId }, metadataJson, maxMessages };
 }
 
 /** The message the store added (with its timestamp), or the one already stored under its id. */

@@ -246,6 +246,57 @@ describe("RedisStore fast paths", () => {
     }
   });
 
+  it("addMessage with a generated id is one RPUSHX, timestamped from the server clock; ids stay idempotent", async () => {
+    const id = freshId();
+    const memory = a.getMemory(id);
+    await memory.addMessage("user", "first"); // the script: opens the window, samples the clock
+    const before = await calls(raw);
+    const added = [];
+    for (let i = 0; i < 20; i++) added.push(await memory.addMessage("user", `m${i}`));
+    const now = await calls(raw);
+    assert.ok(delta(before, now, "rpushx") >= 10, `RPUSHX used ${delta(before, now, "rpushx")} times`);
+    const [secs, micros] = (await raw.sendCommand(["TIME"])) as [string, string];
+    const serverNow = Number(secs) * 1000 + Math.floor(Number(micros) / 1000);
+    for (let i = 1; i < added.length; i++) {
+      assert.ok((added[i]?.timestamp ?? 0) >= (added[i - 1]?.timestamp ?? 0), "timestamps never go back");
+    }
+    const last = added.at(-1)?.timestamp ?? 0;
+    assert.ok(last <= serverNow + 5 && last > serverNow - 5000, `timestamp ${last} vs server ${serverNow}`);
+    // The stored messages are exactly the returned ones.
+    const stored = await b.getMemory(id).getMessages({ limit: 20 });
+    assert.deepEqual(stored, added);
+    // Re-adding a message under an id the fast path pushed (from either process) adds nothing.
+    const again = await b.getMemory(id).addMessage("user", "changed", {}, { id: added[3]?.id ?? "" });
+    assert.deepEqual(again, added[3]);
+    const again2 = await memory.addMessage("user", "changed", {}, { id: added[19]?.id ?? "" });
+    assert.deepEqual(again2, added[19]);
+    assert.equal(await memory.getMessageCount(), 21);
+    // The id index has the conversation's deadline, and sizes count every message.
+    assert.ok((await raw.pTTL(`memory:mids:{${id}}`)) > 3_000_000);
+    const bytes = [...(await raw.lRange(fieldKey(id, "messages"), 0, -1))].reduce(
+      (n, m) => n + Buffer.byteLength(m),
+      0,
+    );
+    assert.equal((await b.getMemory(id).getMemorySize()).fields.messages, bytes);
+  });
+
+  it("rotation drops fast-pushed messages and forgets their ids", async () => {
+    const memory = a.getMemory(freshId());
+    await memory.addMessage("user", "first");
+    const added = [];
+    for (let i = 0; i < 5; i++) added.push(await memory.addMessage("user", `m${i}`));
+    await memory.addMessage("user", "last", {}, { maxMessages: 2 });
+    assert.deepEqual(
+      (await memory.getMessages()).map((m) => m.content),
+      ["m4", "last"],
+    );
+    const back = await memory.addMessage("user", "back", {}, { id: added[0]?.id ?? "" });
+    assert.equal(back.content, "back", "a dropped message's id may be added again");
+    const kept = await memory.addMessage("user", "dup", {}, { id: added[4]?.id ?? "" });
+    assert.equal(kept.content, "m4");
+    assert.equal(await memory.getMessageCount(), 3);
+  });
+
   it("a write after a cleanup sweep removed the live conversation revives it", async () => {
     const id = freshId();
     await a.getMemory(id).set("x", 1);

@@ -11,7 +11,10 @@
  * 900 ms, counted from when the script was sent), the hottest operations on it run as one
  * plain command: `get` → `GET`, `getList`/`getMessages` → `LRANGE`, `listLength` → `LLEN`,
  * and on fields that the script left following the conversation TTL, `set` →
- * `SET … XX KEEPTTL GET`, `incr` → `INCRBY`, `append`/`extend` → `RPUSHX`.
+ * `SET … XX KEEPTTL GET`, `incr` → `INCRBY`, `append`/`extend` → `RPUSHX`, and `addMessage`
+ * with a generated id (which no stored message can hold) → `RPUSHX`, timestamped with this
+ * process's estimate of the server clock (`server-clock.ts`); the next `addmsg` script indexes
+ * the ids of messages pushed so, before it checks an id.
  * Why a plain command sees and keeps what the script would:
  * - The conversation cannot die in the window: a deadline is at least 10 s away, or the keys'
  *   physical expiry equals the deadline (TTLs under 10 s, lib.lua `EXACT_BELOW`), so after it
@@ -50,6 +53,7 @@ import { RecentWrites, windowFor } from "./recent-writes.js";
 import { listConversations, sweepExpired } from "./registry.js";
 import { type Durability, ScriptRunner } from "./script-runner.js";
 import { loadScripts } from "./scripts.js";
+import { ServerClock } from "./server-clock.js";
 import {
   entryArgs,
   expectedArgs,
@@ -126,6 +130,7 @@ export class RedisStore implements MemoryStore {
   private readonly conn: RedisConnection;
   private readonly scripts: ScriptRunner;
   private readonly recent = new RecentWrites();
+  private readonly clock = new ServerClock();
   private readonly fastWrites: boolean;
 
   constructor(options: RedisStoreOptions = {}) {
@@ -345,12 +350,26 @@ export class RedisStore implements MemoryStore {
     maxMessages: number | undefined,
     policy: WritePolicy,
   ): Promise<AddMessageResult> {
+    // A generated id cannot be in the history yet: no check needed, the message is pushed as
+    // it is (the next addmsg script indexes its id). The timestamp is this process's estimate
+    // of the server clock (server-clock.ts).
+    if (message.freshId && maxMessages === undefined && this.fastWrites) {
+      const timestamp = this.recent.follows(ref.keys.meta, MESSAGES_FIELD) ? this.clock.now() : undefined;
+      if (timestamp !== undefined) {
+        const key = fieldKey(ref.keys, MESSAGES_FIELD);
+        const n = await this.plain(["RPUSHX", key, `${message.head}${timestamp}${message.tail}`], key);
+        if (n !== FALLBACK && Number(n) > 0) return { added: true, timestamp };
+      }
+    }
     const args = [message.idJson, message.head, message.tail, optionalArg(maxMessages)];
     const sentAt = RecentWrites.now();
+    const sentWall = Date.now();
     const reply = (await this.scripts.run("addmsg", ref, "messages", policy, args)) as unknown[];
     if (reply[0] !== 1) return { added: false, raw: String(reply[1]) };
     this.recent.wrote(ref.keys.meta, MESSAGES_FIELD, true, sentAt, windowFor(policy.defaultTtl));
-    return { added: true, timestamp: Number(reply[1]) };
+    const timestamp = Number(reply[1]);
+    this.clock.sample(timestamp, sentWall);
+    return { added: true, timestamp };
   }
 
   async setTtl(ref: ConversationRef, ttl: number | null, policy: WritePolicy): Promise<void> {

@@ -9,6 +9,7 @@ local key = KEYS[4]
 local st = list_state(s, key, false)
 if not st then return fail('WRONGTYPE') end
 local id = ARGV[4]
+if st == 'list' then sync_size(s, key, redis.call('LLEN', key)) end
 if st == 'list' and redis.call('SISMEMBER', MIDS, id) == 1 then
   local n = redis.call('LLEN', key)
   local hi = n - 1
@@ -26,7 +27,6 @@ if st == 'none' then redis.call('DEL', key) end
 local raw = ARGV[5] .. string.format('%d', NOW) .. ARGV[6]
 local n = redis.call('RPUSH', key, raw)
 redis.call('SADD', MIDS, id)
-if st == 'list' then sync_size(s, key, n - 1) end
 local dropped
 n, dropped = trim_oldest(key, n, tonumber(ARGV[7]))
 local size = s.size + #raw - dropped

@@ -195,12 +195,17 @@ local function sum_bytes(items, from, to)
 end
 
 -- Brings s.size up to date for a list of `len` elements (its length before this script changed
--- it): adds the elements appended by fast-path RPUSHX beyond the count meta covers.
+-- it): adds the elements appended by fast-path RPUSHX beyond the count meta covers. For the
+-- history, also indexes those messages' ids (call after prepare: MIDS gets their deadline).
 local function sync_size(s, key, len)
   local c = s.n or len
   if len > c then
     local tail = redis.call('LRANGE', key, c, len - 1)
     s.size = s.size + sum_bytes(tail, 1, #tail)
+    if FIELD == MESSAGES then
+      index_ids(tail, 1, #tail, true)
+      expire_at(MIDS, s.pd2)
+    end
   end
 end
 
