@@ -110,13 +110,13 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   /** Whether the field exists. */
   async has(field: FieldOf<S>): Promise<boolean> {
     checkField(field);
-    return this.ctx.store.has(this.ref, field);
+    return await this.ctx.store.has(this.ref, field);
   }
 
   /** Deletes the field; true if it existed. */
   async delete(field: FieldOf<S>): Promise<boolean> {
     checkField(field);
-    return this.ctx.store.delete(this.ref, field, this.ctx.policy);
+    return await this.ctx.store.delete(this.ref, field, this.ctx.policy);
   }
 
   /** The field names, sorted. Reads the conversation's own index: never scans the keyspace. */
@@ -135,7 +135,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   async incr(field: FieldOf<S>, by = 1): Promise<number> {
     checkField(field);
     checkInteger(by, "incr amount");
-    return this.ctx.store.incr(this.ref, field, by, this.ctx.policy);
+    return await this.ctx.store.incr(this.ref, field, by, this.ctx.policy);
   }
 
   /**
@@ -151,7 +151,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     options: ModifyOptions<S[K]> = {},
   ): Promise<S[K]> {
     checkField(field);
-    return modifyField(this.target, this.ctx.locks, field, fn, options);
+    return await modifyField(this.target, this.ctx.locks, field, fn, options);
   }
 
   // ---- lists -----------------------------------------------------------------------------
@@ -165,7 +165,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     checkField(field);
     const maxLength = checkLimit(options?.maxLength, "maxLength");
     const item = encodeItem(this.target.values, field, value);
-    return this.ctx.store.push(this.ref, field, [item], maxLength, this.ctx.policy);
+    return await this.ctx.store.push(this.ref, field, [item], maxLength, this.ctx.policy);
   }
 
   /** Appends several elements in one round trip. */
@@ -178,7 +178,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     if (!Array.isArray(values)) throw new ValidationError(`extend takes an array, got ${describe(values)}`);
     const maxLength = checkLimit(options?.maxLength, "maxLength");
     const items = encodeItems(this.target.values, field, values);
-    return this.ctx.store.push(this.ref, field, items, maxLength, this.ctx.policy);
+    return await this.ctx.store.push(this.ref, field, items, maxLength, this.ctx.policy);
   }
 
   /** Removes and returns the element at `index` (Python rules; default the last). */
@@ -194,7 +194,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     checkField(field);
     checkInteger(index, "index");
     const item = encodeItem(this.target.values, field, value);
-    return this.ctx.store.insert(this.ref, field, index, item, this.ctx.policy);
+    return await this.ctx.store.insert(this.ref, field, index, item, this.ctx.policy);
   }
 
   /**
@@ -222,7 +222,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   /** Number of elements (O(1)); a missing field is 0. */
   async listLength(field: FieldOf<S>): Promise<number> {
     checkField(field);
-    return this.ctx.store.length(this.ref, field);
+    return await this.ctx.store.length(this.ref, field);
   }
 
   // ---- conversation history --------------------------------------------------------------
@@ -246,7 +246,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
 
   /** The last `limit` messages (all when omitted), oldest first; O(limit), not O(history). */
   async getMessages(options: { limit?: number } = {}): Promise<Message[]> {
-    return readMessages(this.ctx.store, this.ref, options.limit);
+    return await readMessages(this.ctx.store, this.ref, options.limit);
   }
 
   /** Number of messages (O(1)). */

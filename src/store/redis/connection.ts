@@ -53,6 +53,10 @@ export class RedisConnection {
     this.transport.onError((err) => {
       this.lastError = messageOf(err);
     });
+    // The last error explains failures only until the connection is back.
+    this.transport.onReady(() => {
+      this.lastError = "";
+    });
   }
 
   /** Calls `listener` on every connection error (a disconnect, a failed reconnect, …). */
@@ -62,18 +66,26 @@ export class RedisConnection {
 
   /**
    * Sends one command, routed by `key` on Cluster; the reply, or a typed error. Redis error
-   * replies come back as ErrorReply (the script runner maps them).
+   * replies come back as ErrorReply (the script runner maps them) unless `onErrorReply` maps
+   * them: its result becomes the reply, or what it throws the error. Not `async`, and the
+   * command is handed to the client synchronously when connected, so calls made without
+   * awaiting in between reach Redis in call order.
    */
-  async send(args: readonly string[], key?: string): Promise<unknown> {
-    if (this.closed) throw new StoreUnavailableError("the memory manager is closed");
-    if (!this.transport.isReady) await this.connect();
-    try {
-      const reply = await this.watch.bound(this.transport.send(args, key));
-      this.lastError = "";
-      return reply;
-    } catch (err) {
+  send(args: readonly string[], key?: string, onErrorReply?: (err: ErrorReply) => unknown): Promise<unknown> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError("the memory manager is closed"));
+    if (!this.transport.isReady) return this.connect().then(() => this.issue(args, key, onErrorReply));
+    return this.issue(args, key, onErrorReply);
+  }
+
+  private issue(
+    args: readonly string[],
+    key: string | undefined,
+    onErrorReply: ((err: ErrorReply) => unknown) | undefined,
+  ): Promise<unknown> {
+    return this.watch.bound(this.transport.send(args, key), (err) => {
+      if (onErrorReply && err instanceof ErrorReply) return onErrorReply(err);
       throw this.translate(err);
-    }
+    });
   }
 
   /**
@@ -108,6 +120,7 @@ export class RedisConnection {
     this.connecting = this.watch.bound(this.transport.connect()).then(
       () => {
         this.connecting = undefined;
+        this.lastError = "";
       },
       (err: unknown) => {
         this.connecting = undefined;

@@ -23,9 +23,13 @@ export class DeadlineWatch {
     private readonly onTimeout: () => Error,
   ) {}
 
-  /** Resolves like `promise`, or rejects with `onTimeout()` once `timeoutMs` has passed. */
-  bound<T>(promise: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  /**
+   * Resolves like `promise`, or rejects with `onTimeout()` once `timeoutMs` has passed. With
+   * `onError`, a rejection of `promise` settles the result with what `onError` returns (or
+   * throws) instead — mapped in place, without another promise.
+   */
+  bound<T, E = never>(promise: Promise<T>, onError?: (err: unknown) => E): Promise<T | E> {
+    return new Promise<T | E>((resolve, reject) => {
       const entry: Entry = { at: Date.now() + this.timeoutMs, reject, prev: this.last, next: undefined };
       if (this.last) this.last.next = entry;
       else this.first = entry;
@@ -38,7 +42,12 @@ export class DeadlineWatch {
         },
         (err: unknown) => {
           this.unlink(entry);
-          reject(err);
+          if (!onError) return reject(err);
+          try {
+            resolve(onError(err));
+          } catch (mapped) {
+            reject(mapped);
+          }
         },
       );
     });

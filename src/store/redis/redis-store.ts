@@ -33,7 +33,7 @@
  * always run scripts.
  */
 
-import { ErrorReply } from "redis";
+import type { ErrorReply } from "redis";
 import { ValidationError } from "../../errors.js";
 import { fieldKey, MESSAGES_FIELD } from "../../keys.js";
 import type {
@@ -145,15 +145,14 @@ export class RedisStore implements MemoryStore {
   }
 
   /** One plain command of a fast path; {@link FALLBACK} when its error means the script must decide. */
-  private async plain(args: readonly string[], key: string): Promise<unknown> {
-    try {
-      return await this.conn.send(args, key);
-    } catch (err) {
-      if (!(err instanceof ErrorReply)) throw err;
-      if (UNDECIDED.test(err.message)) return FALLBACK;
-      throw this.conn.storeError(err);
-    }
+  private plain(args: readonly string[], key: string): Promise<unknown> {
+    return this.conn.send(args, key, this.undecided);
   }
+
+  private readonly undecided = (err: ErrorReply): unknown => {
+    if (UNDECIDED.test(err.message)) return FALLBACK;
+    throw this.conn.storeError(err);
+  };
 
   /** True when a write of `field` may take a fast path (see the module comment). */
   private fastWrite(ref: ConversationRef, field: string): boolean {

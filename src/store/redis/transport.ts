@@ -88,6 +88,7 @@ export interface Transport {
   connect(): Promise<unknown>;
   send(args: readonly string[], key: string | undefined): Promise<unknown>;
   onError(listener: (err: unknown) => void): void;
+  onReady(listener: () => void): void;
   close(): Promise<void>;
   destroy(): void;
 }
@@ -171,6 +172,8 @@ function wrap(client: AnyClient, owned: boolean, send: Transport["send"]): Trans
     connect: () => client.connect(),
     send,
     onError: (listener) => void client.on("error", listener),
+    // Standalone clients emit "ready" on every (re)connection; the other kinds may not.
+    onReady: (listener) => void (client as unknown as NodeJS.EventEmitter).on("ready", listener),
     close: async () => {
       if (client.close) await client.close();
       else if ("quit" in client && client.quit) await client.quit();
