@@ -73,6 +73,22 @@ describe("RedisStore fast paths", () => {
     assert.deepEqual((await memory.keys()).sort(), ["k", "l"]);
   });
 
+  it("reads stay plain for 5 s after a write script, writes for under a second", async () => {
+    const memory = a.getMemory(freshId());
+    await memory.set("k", "v");
+    await memory.append("l", 1);
+    await sleep(WINDOW_MS + 200);
+    const before = await calls(raw);
+    assert.equal(await memory.get("k"), "v");
+    assert.deepEqual(await memory.getList("l"), [1]);
+    assert.equal(await memory.listLength("l"), 1);
+    const mid = await calls(raw);
+    assert.equal(delta(before, mid, "evalsha") + delta(before, mid, "eval"), 0, "reads ran no script");
+    await memory.set("k", "w"); // the write window has passed: a script
+    const after = await calls(raw);
+    assert.equal(delta(mid, after, "evalsha") + delta(mid, after, "eval"), 1);
+  });
+
   it("a write after another process cleared the conversation revives it properly", async () => {
     const id = freshId();
     await a.getMemory(id).set("x", 1);

@@ -21,14 +21,24 @@ export const WINDOW_MS = 900;
 export function windowFor(ttl: number | null): number {
   return ttl === null ? WINDOW_MS : Math.min(WINDOW_MS, ttl * 125);
 }
+/**
+ * How long (ms) reads trust that a write script found the conversation worth reading with plain
+ * commands. Reads renew nothing, so only liveness bounds this: a deadline is at least 10 s after
+ * the script, or keys expire physically with their conversation (lib.lua `EXACT_BELOW`), which
+ * leaves 5 s for a command to reach Redis.
+ */
+export const READ_WINDOW_MS = 5000;
+
 /** Conversations remembered at most. */
 export const MAX_CONVERSATIONS = 10_000;
 /** Fields remembered per conversation at most. */
 export const MAX_FIELDS = 64;
 
 interface Entry {
-  /** `performance.now()` after which the entry is stale. */
+  /** `performance.now()` after which writes no longer take fast paths. */
   until: number;
+  /** `performance.now()` after which reads no longer take fast paths. */
+  readUntil: number;
   /** Fields known to follow the conversation TTL. */
   readonly follow: Set<string>;
 }
@@ -61,8 +71,9 @@ export class RecentWrites {
       if (entry.until <= RecentWrites.now()) entry.follow.clear();
       // An older sentAt can finish after a newer one: keep the later bound.
       entry.until = Math.max(entry.until, until);
+      entry.readUntil = Math.max(entry.readUntil, sentAt + READ_WINDOW_MS);
     } else {
-      entry = { until, follow: new Set() };
+      entry = { until, readUntil: sentAt + READ_WINDOW_MS, follow: new Set() };
       if (this.entries.size >= MAX_CONVERSATIONS) {
         const oldest = this.entries.keys().next().value;
         if (oldest !== undefined) this.entries.delete(oldest);
@@ -74,10 +85,10 @@ export class RecentWrites {
     else if (entry.follow.size < MAX_FIELDS) entry.follow.add(field);
   }
 
-  /** True while the conversation is known alive (a write script of ours ran within the window). */
+  /** True while reads may take fast paths (a write script of ours ran within {@link READ_WINDOW_MS}). */
   alive(conversation: string): boolean {
     const entry = this.entries.get(conversation);
-    return entry !== undefined && entry.until > RecentWrites.now();
+    return entry !== undefined && entry.readUntil > RecentWrites.now();
   }
 
   /** True while the conversation is known alive and `field` known to follow its TTL. */

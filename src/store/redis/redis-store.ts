@@ -8,9 +8,9 @@
  * Fast paths. A script costs Redis 5–20 µs per call, a plain command well under 1 µs
  * (BENCHMARKS.md). For a short window after one of this store's write scripts succeeded on a
  * conversation (`windowFor` in `recent-writes.ts`: an eighth of the default TTL, at most
- * 900 ms, counted from when the script was sent), the hottest operations on it run as one
- * plain command: `get` → `GET`, `getList`/`getMessages` → `LRANGE`, `listLength` → `LLEN`,
- * and on fields that the script left following the conversation TTL, `set` →
+ * 900 ms, counted from when the script was sent; 5 s for reads, which renew nothing), the
+ * hottest operations on it run as one plain command: `get` → `GET`, `getList`/`getMessages` →
+ * `LRANGE`, `listLength` → `LLEN`, and on fields that the script left following the conversation TTL, `set` →
  * `SET … XX KEEPTTL GET`, `incr` → `INCRBY`, `append`/`extend` → `RPUSHX`, and `addMessage`
  * with a generated id (which no stored message can hold) → `RPUSHX`, timestamped with this
  * process's estimate of the server clock (`server-clock.ts`); the next `addmsg` script indexes
