@@ -1,6 +1,8 @@
 // Profile measurements behind the findings in BENCHMARKS.md (not targets):
-// - Redis CPU per command: INFO commandstats usec_per_call of EVALSHA while convmem runs each
-//   operation (200 in flight), vs SET/GET/RPUSH/INCR while the raw client runs the same work.
+// - Redis CPU per command: INFO commandstats while convmem runs each operation (200 in flight,
+//   1,000 conversations): the share of calls that ran a script (EVALSHA/EVAL) and its
+//   usec_per_call, and the fast path's plain command (calls per operation, usec_per_call), vs
+//   SET/GET/RPUSH/INCR while the raw client runs the same work.
 // - Lua overhead alone: EVALSHA of a one-line script that only does GET (or SET), vs plain
 //   GET (SET), raw client, 1 and 200 in flight.
 // - Client share: a no-op "operation" (an already resolved promise) through the same loop,
@@ -39,7 +41,9 @@ async function statsWhile(admin, ms, concurrency, op) {
       while (performance.now() < end) await op(next++);
     }),
   );
-  return commandStats(admin);
+  const stats = await commandStats(admin);
+  stats.ops = next;
+  return stats;
 }
 
 export async function runProfile({ admin, manager, log }) {
@@ -50,38 +54,54 @@ export async function runProfile({ admin, manager, log }) {
       (i) => mems[i % 1000].set("prefs", { n: i }),
       (i) => admin.set(`rawops:${i % 1000}:prefs`, `{"n":${i}}`),
       "set",
+      "set",
     ],
-    get: [(i) => mems[i % 1000].get("prefs"), (i) => admin.get(`rawops:${i % 1000}:prefs`), "get"],
+    get: [(i) => mems[i % 1000].get("prefs"), (i) => admin.get(`rawops:${i % 1000}:prefs`), "get", "get"],
     append: [
       (i) => mems[i % 1000].append("events", { n: i }),
       (i) => admin.rPush(`rawops:${i % 1000}:events`, `{"n":${i}}`),
       "rpush",
+      "rpushx",
     ],
     addMessage: [
       (i) => mems[i % 1000].addMessage("user", content),
       (i) => admin.rPush(`rawops:${i % 1000}:messages`, content),
       "rpush",
+      "rpushx",
     ],
     getMessages10: [
       (i) => mems[i % 1000].getMessages({ limit: 10 }),
       (i) => admin.lRange(`rawops:${i % 1000}:messages`, -10, -1),
       "lrange",
+      "lrange",
     ],
-    incr: [(i) => mems[i % 1000].incr("count"), (i) => admin.incr(`rawops:${i % 1000}:count`), "incr"],
+    incr: [
+      (i) => mems[i % 1000].incr("count"),
+      (i) => admin.incr(`rawops:${i % 1000}:count`),
+      "incr",
+      "incrby",
+    ],
   };
   const redisUsecPerCall = {};
-  for (const [name, [convmem, raw, cmd]] of Object.entries(cases)) {
+  for (const [name, [convmem, raw, cmd, fast]] of Object.entries(cases)) {
     const c = await statsWhile(admin, 300, 200, convmem);
     const r = await statsWhile(admin, 300, 200, raw);
+    const scripts = (c.evalsha?.calls ?? 0) + (c.eval?.calls ?? 0);
     redisUsecPerCall[name] = {
-      convmem_evalsha: c.evalsha?.usecPerCall ?? c.eval?.usecPerCall ?? null,
+      scripts_per_op: +(scripts / c.ops).toFixed(4),
+      script_usec_per_call: c.evalsha?.usecPerCall ?? c.eval?.usecPerCall ?? null,
+      fast_command: fast,
+      // Counted by Redis together with the same command run inside scripts (a small share).
+      fast_calls_per_op: +((c[fast]?.calls ?? 0) / c.ops).toFixed(3),
+      fast_usec_per_call: c[fast]?.usecPerCall ?? null,
       raw: r[cmd]?.usecPerCall ?? null,
       raw_command: cmd,
-      // Commands the script ran (Redis counts redis.call()s in commandstats too), per EVALSHA.
+      // Commands the scripts ran (Redis counts redis.call()s in commandstats too), per script.
       inside_script: inside(c),
     };
+    const p = redisUsecPerCall[name];
     log(
-      `  redis usec/call ${name.padEnd(14)} convmem EVALSHA ${redisUsecPerCall[name].convmem_evalsha}, raw ${cmd} ${redisUsecPerCall[name].raw}; per EVALSHA: ${JSON.stringify(redisUsecPerCall[name].inside_script)}`,
+      `  redis ${name.padEnd(14)} scripts/op ${p.scripts_per_op} (${p.script_usec_per_call} usec each), ${fast}/op ${p.fast_calls_per_op} (${p.fast_usec_per_call} usec), raw ${cmd} ${p.raw} usec`,
     );
   }
 

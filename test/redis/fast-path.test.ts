@@ -1,5 +1,5 @@
 /**
- * The fast paths of RedisStore (plain `GET`/`SET … XX KEEPTTL GET`/`INCRBY`/`RPUSHX`/`LRANGE`/
+ * The fast paths of RedisStore (plain `GET`/`SET … XX KEEPTTL`/`INCRBY`/`RPUSHX`/`LRANGE`/
  * `LLEN` for up to 900 ms after one of its own write scripts): they are taken, and whatever another
  * process did meanwhile — clear, delete, a type change, a pinned TTL, a cleanup sweep — ends
  * exactly as if every call had run its script: right values,
@@ -165,7 +165,20 @@ describe("RedisStore fast paths", () => {
     assert.deepEqual((await b.getMemory(id).getMemorySize()).fields, { l: 8, s: 7 });
   });
 
-  it("set over an empty list and over a pinned field goes through the script", async () => {
+  it("a fast set over a list replaces it: sizes, type checks and keys follow", async () => {
+    const memory = a.getMemory(freshId());
+    await memory.append("l", 1);
+    await memory.append("l", 2);
+    await memory.set("l", "s");
+    assert.equal(await memory.get("l"), "s");
+    assert.deepEqual((await memory.getMemorySize()).fields, { l: 3 });
+    await assert.rejects(memory.append("l", 3), WrongTypeError);
+    await memory.set("l", [7]);
+    assert.deepEqual(await memory.getList("l"), [7]);
+    assert.deepEqual(await memory.keys(), ["l"]);
+  });
+
+  it("set replaces an empty list; set over a pinned field goes through the script", async () => {
     const id = freshId();
     const memory = a.getMemory(id);
     await memory.set("e", []);

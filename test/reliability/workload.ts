@@ -29,7 +29,7 @@ export async function exercise(manager: MemoryManager): Promise<void> {
   assert.equal(await memory.modify("n", (n) => Number(n) + 1), 3);
   // Right after a write script: the fast paths' plain commands.
   await memory.set("hot", 1);
-  await memory.set("hot", 2); // SET … XX KEEPTTL GET
+  await memory.set("hot", 2); // SET … XX KEEPTTL
   assert.equal(await memory.get("hot"), 2); // GET
   assert.equal(await memory.incr("hot", 1), 3); // INCRBY
   await memory.set("big", Number.MAX_SAFE_INTEGER);

@@ -11,7 +11,7 @@
  * 900 ms, counted from when the script was sent; 5 s for reads, which renew nothing), the
  * hottest operations on it run as one plain command: `get` → `GET`, `getList`/`getMessages` →
  * `LRANGE`, `listLength` → `LLEN`, and on fields that the script left following the conversation TTL, `set` →
- * `SET … XX KEEPTTL GET`, `incr` → `INCRBY`, `append`/`extend` → `RPUSHX`, and `addMessage`
+ * `SET … XX KEEPTTL`, `incr` → `INCRBY`, `append`/`extend` → `RPUSHX`, and `addMessage`
  * with a generated id (which no stored message can hold) → `RPUSHX`, timestamped with this
  * process's estimate of the server clock (`server-clock.ts`); the next `addmsg` script indexes
  * the ids of messages pushed so, before it checks an id.
@@ -185,10 +185,9 @@ export class RedisStore implements MemoryStore {
   ): Promise<void> {
     if (ttl === undefined && value.kind === "scalar" && this.fastWrite(ref, field)) {
       const key = fieldKey(ref.keys, field);
-      const old = await this.plain(["SET", key, value.raw, "XX", "KEEPTTL", "GET"], key);
-      // null: nothing written (the key is gone). An empty list was overwritten outside the
-      // bookkeeping: the script writes the value again, properly.
-      if (typeof old === "string" && old !== EMPTY) return;
+      // null: nothing written (the key is gone). Over a list (or the empty-list marker) the
+      // scalar simply replaces it, as `set` does: sizes are measured by type (sizelib.lua).
+      if ((await this.plain(["SET", key, value.raw, "XX", "KEEPTTL"], key)) !== null) return;
     }
     const sentAt = RecentWrites.now();
     const fieldTtl = ttl === undefined ? "" : ttlArg(ttl);
