@@ -169,10 +169,17 @@ local function msg_id(raw)
   end
 end
 
+-- Adds (or removes) the ids of the messages items[from..to] to the id index, in as few calls
+-- as Lua's unpack allows (CHUNK ids each).
 local function index_ids(items, from, to, add)
+  local ids = {}
   for i = from, to do
     local id = msg_id(items[i])
-    if id then redis.call(add and 'SADD' or 'SREM', MIDS, id) end
+    if id then ids[#ids + 1] = id end
+  end
+  local cmd = add and 'SADD' or 'SREM'
+  for i = 1, #ids, CHUNK do
+    redis.call(cmd, MIDS, unpack(ids, i, math.min(i + CHUNK - 1, #ids)))
   end
 end
 
