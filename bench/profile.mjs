@@ -24,7 +24,7 @@ function inside(stats) {
   const out = {};
   let usec = 0;
   for (const [cmd, { calls, usecPerCall }] of Object.entries(stats)) {
-    if (cmd === "evalsha" || cmd === "config" || cmd === "info") continue;
+    if (cmd === "evalsha" || cmd === "config" || cmd === "info" || cmd === "ops") continue;
     out[cmd] = +(calls / n).toFixed(2);
     usec += calls * usecPerCall;
   }
