@@ -94,11 +94,15 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
    * Stores a value (an array becomes a list). `ttl` (seconds, or null = never) pins this
    * field to its own expiry; without it the field follows the conversation TTL.
    */
-  async set<K extends FieldOf<S>>(field: K, value: S[K], options?: { ttl?: number | null }): Promise<void> {
-    checkField(field);
-    const ttl = options && "ttl" in options ? checkTtl(options.ttl) : undefined;
-    const stored = encodeValue(this.target.values, field, value);
-    await this.ctx.store.set(this.ref, field, stored, ttl, this.ctx.policy);
+  set<K extends FieldOf<S>>(field: K, value: S[K], options?: { ttl?: number | null }): Promise<void> {
+    try {
+      checkField(field);
+      const ttl = options && "ttl" in options ? checkTtl(options.ttl) : undefined;
+      const stored = encodeValue(this.target.values, field, value);
+      return this.ctx.store.set(this.ref, field, stored, ttl, this.ctx.policy);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Stores several fields: all or none, one round trip. */
@@ -108,9 +112,13 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   }
 
   /** Whether the field exists. */
-  async has(field: FieldOf<S>): Promise<boolean> {
-    checkField(field);
-    return await this.ctx.store.has(this.ref, field);
+  has(field: FieldOf<S>): Promise<boolean> {
+    try {
+      checkField(field);
+      return this.ctx.store.has(this.ref, field);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Deletes the field; true if it existed. */
@@ -132,10 +140,14 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   }
 
   /** Atomically adds `by` (a safe integer) to an integer field; a missing field starts at 0. */
-  async incr(field: FieldOf<S>, by = 1): Promise<number> {
-    checkField(field);
-    checkInteger(by, "incr amount");
-    return await this.ctx.store.incr(this.ref, field, by, this.ctx.policy);
+  incr(field: FieldOf<S>, by = 1): Promise<number> {
+    try {
+      checkField(field);
+      checkInteger(by, "incr amount");
+      return this.ctx.store.incr(this.ref, field, by, this.ctx.policy);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /**
@@ -157,15 +169,19 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   // ---- lists -----------------------------------------------------------------------------
 
   /** Appends one element (O(1)); creates the list when missing. `maxLength` keeps the newest. */
-  async append<K extends FieldOf<S>>(
+  append<K extends FieldOf<S>>(
     field: K,
     value: ElementOf<S[K]>,
     options?: { maxLength?: number },
   ): Promise<number> {
-    checkField(field);
-    const maxLength = checkLimit(options?.maxLength, "maxLength");
-    const item = encodeItem(this.target.values, field, value);
-    return await this.ctx.store.push(this.ref, field, [item], maxLength, this.ctx.policy);
+    try {
+      checkField(field);
+      const maxLength = checkLimit(options?.maxLength, "maxLength");
+      const item = encodeItem(this.target.values, field, value);
+      return this.ctx.store.push(this.ref, field, [item], maxLength, this.ctx.policy);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Appends several elements in one round trip. */
@@ -220,9 +236,13 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   }
 
   /** Number of elements (O(1)); a missing field is 0. */
-  async listLength(field: FieldOf<S>): Promise<number> {
-    checkField(field);
-    return await this.ctx.store.length(this.ref, field);
+  listLength(field: FieldOf<S>): Promise<number> {
+    try {
+      checkField(field);
+      return this.ctx.store.length(this.ref, field);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   // ---- conversation history --------------------------------------------------------------

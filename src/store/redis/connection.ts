@@ -82,11 +82,14 @@ export class RedisConnection {
     key: string | undefined,
     onErrorReply: ((err: ErrorReply) => unknown) | undefined,
   ): Promise<unknown> {
-    return this.watch.bound(this.transport.send(args, key), (err) => {
-      if (onErrorReply && err instanceof ErrorReply) return onErrorReply(err);
-      throw this.translate(err);
-    });
+    return this.watch.bound(this.transport.send(args, key), this.failed, onErrorReply);
   }
+
+  /** A command's failure: `onErrorReply` (the caller's) maps error replies, the rest is translated. */
+  private readonly failed = (err: unknown, onErrorReply?: (err: ErrorReply) => unknown): unknown => {
+    if (onErrorReply && err instanceof ErrorReply) return onErrorReply(err);
+    throw this.translate(err);
+  };
 
   /**
    * Maps any non-script failure to a convmem error (ErrorReply is passed through for scripts).

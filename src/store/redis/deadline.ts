@@ -25,10 +25,14 @@ export class DeadlineWatch {
 
   /**
    * Resolves like `promise`, or rejects with `onTimeout()` once `timeoutMs` has passed. With
-   * `onError`, a rejection of `promise` settles the result with what `onError` returns (or
-   * throws) instead — mapped in place, without another promise.
+   * `onError`, a rejection of `promise` settles the result with what `onError(err, context)`
+   * returns (or throws) instead — mapped in place, without another promise or closure.
    */
-  bound<T, E = never>(promise: Promise<T>, onError?: (err: unknown) => E): Promise<T | E> {
+  bound<T, E = never, C = undefined>(
+    promise: Promise<T>,
+    onError?: (err: unknown, context?: C) => E,
+    context?: C,
+  ): Promise<T | E> {
     return new Promise<T | E>((resolve, reject) => {
       const entry: Entry = { at: Date.now() + this.timeoutMs, reject, prev: this.last, next: undefined };
       if (this.last) this.last.next = entry;
@@ -44,7 +48,7 @@ export class DeadlineWatch {
           this.unlink(entry);
           if (!onError) return reject(err);
           try {
-            resolve(onError(err));
+            resolve(onError(err, context));
           } catch (mapped) {
             reject(mapped);
           }
