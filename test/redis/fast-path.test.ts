@@ -80,6 +80,8 @@ describe("RedisStore fast paths", () => {
     await sleep(WINDOW_MS + 200);
     const before = await calls(raw);
     assert.equal(await memory.get("k"), "v");
+    assert.equal(await memory.has("k"), true);
+    assert.equal(await memory.has("nope"), false);
     assert.deepEqual(await memory.getList("l"), [1]);
     assert.equal(await memory.listLength("l"), 1);
     const mid = await calls(raw);

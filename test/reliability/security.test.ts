@@ -46,6 +46,7 @@ const SENT_DIRECTLY = [
   "rpushx",
   "lrange",
   "llen",
+  "type",
 ];
 
 /** Connection handshake commands node-redis sends (it ignores their errors), and the test's own. */

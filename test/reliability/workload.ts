@@ -31,6 +31,7 @@ export async function exercise(manager: MemoryManager): Promise<void> {
   await memory.set("hot", 1);
   await memory.set("hot", 2); // SET … XX KEEPTTL
   assert.equal(await memory.get("hot"), 2); // GET
+  assert.equal(await memory.has("hot"), true); // TYPE
   assert.equal(await memory.incr("hot", 1), 3); // INCRBY
   await memory.set("big", Number.MAX_SAFE_INTEGER);
   // INCRBY beyond the safe range, undone with DECRBY (any other error propagates as it is).

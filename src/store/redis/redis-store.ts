@@ -9,7 +9,8 @@
  * (BENCHMARKS.md). For a short window after one of this store's write scripts succeeded on a
  * conversation (`windowFor` in `recent-writes.ts`: an eighth of the default TTL, at most
  * 900 ms, counted from when the script was sent; 5 s for reads, which renew nothing), the
- * hottest operations on it run as one plain command: `get` → `GET`, `getList`/`getMessages` →
+ * hottest operations on it run as one plain command: `get` → `GET`, `has` → `TYPE`,
+ * `getList`/`getMessages` →
  * `LRANGE`, `listLength` → `LLEN`, and on fields that the script left following the conversation TTL, `set` →
  * `SET … XX KEEPTTL`, `incr` → `INCRBY`, `append`/`extend` → `RPUSHX`, and `addMessage`
  * with a generated id (which no stored message can hold) → `RPUSHX`, timestamped with this
@@ -173,6 +174,10 @@ export class RedisStore implements MemoryStore {
   }
 
   async has(ref: ConversationRef, field: string): Promise<boolean> {
+    if (this.recent.alive(ref.keys.meta)) {
+      const key = fieldKey(ref.keys, field);
+      return (await this.plain(["TYPE", key], key)) !== "none";
+    }
     return (await this.scripts.run("has", ref, field, undefined, [])) === 1;
   }
 
