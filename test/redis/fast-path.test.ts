@@ -192,6 +192,11 @@ describe("RedisStore fast paths", () => {
     assert.ok((await raw.pTTL(fieldKey(id, "p"))) <= 5000);
     await memory.set("p", 3); // back to the conversation TTL
     assert.ok((await raw.pTTL(fieldKey(id, "p"))) > 3_000_000);
+    // A pinned list returns to the conversation TTL with its next append (a script: not known to follow).
+    await memory.set("pl", [1], { ttl: 5 });
+    assert.ok((await raw.pTTL(fieldKey(id, "pl"))) <= 5000);
+    assert.equal(await memory.append("pl", 2), 2);
+    assert.ok((await raw.pTTL(fieldKey(id, "pl"))) > 3_000_000);
     // Another process pins it: once A's window has passed, A's next write returns it too.
     await b.getMemory(id).set("p", 4, { ttl: 5 });
     await sleep(WINDOW_MS + 100);

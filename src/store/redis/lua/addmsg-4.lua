@@ -31,7 +31,7 @@ local dropped
 n, dropped = trim_oldest(key, n, tonumber(ARGV[7]))
 local size = s.size + #raw - dropped
 local at = deadline_of(s, 'c')
-expire_at(key, at)
+if not expiry_kept(s, st, at) then expire_at(key, at) end
 expire_at(MIDS, at)
 commit(s, FIELD, 'c', size, n)
 return { 1, NOW }

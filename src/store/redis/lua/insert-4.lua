@@ -27,7 +27,7 @@ else
 end
 if FIELD == MESSAGES then index_ids({ v }, 1, 1, true) end
 local at = deadline_of(s, 'c')
-expire_at(key, at)
+if not expiry_kept(s, st, at) then expire_at(key, at) end
 if FIELD == MESSAGES and redis.call('EXISTS', MIDS) == 1 then expire_at(MIDS, at) end
 commit(s, FIELD, 'c', s.size + #v, len)
 return len

@@ -104,6 +104,13 @@ local function expire_at(key, at)
   if at == -1 then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, at) end
 end
 
+-- True when a list that existed before this write (st == 'list') already expires at `at`: it
+-- follows the conversation TTL and this write does not move the physical deadline. Saves the
+-- PEXPIREAT of most list writes.
+local function expiry_kept(s, st, at)
+  return st == 'list' and s.mode == 'c' and at == s.pd
+end
+
 local function expire_field(field, at)
   expire_at(fkey(field), at)
   if field == MESSAGES then expire_at(MIDS, at) end

@@ -25,7 +25,7 @@ local at = deadline_of(s, 'c')
 if n == 0 then
   keep_empty(key, at)
 else
-  expire_at(key, at)
+  if not expiry_kept(s, st, at) then expire_at(key, at) end
   if FIELD == MESSAGES and redis.call('EXISTS', MIDS) == 1 then expire_at(MIDS, at) end
 end
 commit(s, FIELD, 'c', size, n)

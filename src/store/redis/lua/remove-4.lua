@@ -15,6 +15,6 @@ sync_size(s, key, n)
 remove_index(key, i, n)
 if FIELD == MESSAGES then index_ids({ v }, 1, 1, false) end
 local at = deadline_of(s, 'c')
-if n == 1 then keep_empty(key, at) else expire_at(key, at) end
+if n == 1 then keep_empty(key, at) elseif not expiry_kept(s, 'list', at) then expire_at(key, at) end
 commit(s, FIELD, 'c', s.size - #v, n - 1)
 return 1
