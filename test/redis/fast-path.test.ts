@@ -333,6 +333,16 @@ describe("RedisStore fast paths", () => {
     assert.equal(await memory.getMessageCount(), 3);
   });
 
+  it("the window follows a setTtl of this process: a write 400 ms later on a 2 s TTL renews", async () => {
+    const memory = a.getMemory(freshId()); // defaultTtl 3600: a 900 ms window by default
+    await memory.setTtl(2);
+    await memory.set("x", 1);
+    await sleep(400);
+    await memory.set("x", 2); // after the 250 ms window of a 2 s TTL: a script, which renews
+    await sleep(1800);
+    assert.equal(await memory.get("x"), 2, "alive 2.2 s after the first write, 1.8 s after the second");
+  });
+
   it("a write after a cleanup sweep removed the live conversation revives it", async () => {
     const id = freshId();
     await a.getMemory(id).set("x", 1);

@@ -43,9 +43,17 @@ interface Entry {
   readonly follow: Set<string>;
 }
 
+/** The smaller of two TTLs in seconds (null = never expires). */
+function shorter(a: number | null, b: number | null | undefined): number | null {
+  if (b === undefined || b === null) return a;
+  return a === null ? b : Math.min(a, b);
+}
+
 /** Bounded memory of recent write scripts, keyed by the conversation's meta key. */
 export class RecentWrites {
   private readonly entries = new Map<string, Entry>();
+  /** TTLs this process gave conversations with `setTtl` (bounded like `entries`). */
+  private readonly ttls = new Map<string, number | null>();
 
   /** The clock the window is measured on. */
   static now(): number {
@@ -53,18 +61,20 @@ export class RecentWrites {
   }
 
   /**
-   * Records a write script that succeeded, sent at `sentAt`, trusted for `windowMs`: the
-   * conversation is alive and, when `follows` is true, `field` follows its TTL; when false,
-   * `field` is pinned to its own TTL (or was deleted) and no longer qualifies.
+   * Records a write script that succeeded, sent at `sentAt`: the conversation is alive and,
+   * when `follows` is true, `field` follows its TTL; when false, `field` is pinned to its own
+   * TTL (or was deleted) and no longer qualifies. The write window is {@link windowFor} the
+   * shorter of `defaultTtl` and the TTL this process last gave the conversation with `setTtl`
+   * (the conversation has one or the other).
    */
   wrote(
     conversation: string,
     field: string | undefined,
     follows: boolean,
     sentAt: number,
-    windowMs: number,
+    defaultTtl: number | null,
   ): void {
-    const until = sentAt + windowMs;
+    const until = sentAt + windowFor(shorter(defaultTtl, this.ttls.get(conversation)));
     let entry = this.entries.get(conversation);
     if (entry) {
       this.entries.delete(conversation); // re-inserted below: most recent last
@@ -97,14 +107,27 @@ export class RecentWrites {
     return entry !== undefined && entry.until > RecentWrites.now() && entry.follow.has(field);
   }
 
-  /** Forgets one conversation (after `clear`, `setTtl`, …). */
-  forget(conversation: string): void {
+  /** Forgets one conversation's window (after `clear`, …); with `setting`, its `setTtl` value too. */
+  forget(conversation: string, setting = false): void {
     this.entries.delete(conversation);
+    if (setting) this.ttls.delete(conversation);
+  }
+
+  /** Forgets the conversation's window and remembers the TTL this process just gave it. */
+  setTtl(conversation: string, ttl: number | null): void {
+    this.entries.delete(conversation);
+    this.ttls.delete(conversation);
+    if (this.ttls.size >= MAX_CONVERSATIONS) {
+      const oldest = this.ttls.keys().next().value;
+      if (oldest !== undefined) this.ttls.delete(oldest);
+    }
+    this.ttls.set(conversation, ttl);
   }
 
   /** Forgets everything (after a cleanup sweep). */
   forgetAll(): void {
     this.entries.clear();
+    this.ttls.clear();
   }
 
   /** Conversations remembered (for tests). */

@@ -7,7 +7,8 @@
  *
  * Fast paths. A script costs Redis 5–20 µs per call, a plain command well under 1 µs
  * (BENCHMARKS.md). For a short window after one of this store's write scripts succeeded on a
- * conversation (`windowFor` in `recent-writes.ts`: an eighth of the default TTL, at most
+ * conversation (`windowFor` in `recent-writes.ts`: an eighth of the conversation's TTL as this
+ * process knows it — the default, or what it gave with `setTtl` — at most
  * 900 ms, counted from when the script was sent; 5 s for reads, which renew nothing), the
  * hottest operations on it run as one plain command: `get` → `GET`, `has` → `TYPE`,
  * `getList`/`getMessages` →
@@ -50,7 +51,7 @@ import type {
   WritePolicy,
 } from "../store.js";
 import { DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
-import { RecentWrites, windowFor } from "./recent-writes.js";
+import { RecentWrites } from "./recent-writes.js";
 import { listConversations, sweepExpired } from "./registry.js";
 import { type Durability, ScriptRunner } from "./script-runner.js";
 import { loadScripts } from "./scripts.js";
@@ -197,7 +198,7 @@ export class RedisStore implements MemoryStore {
     const sentAt = RecentWrites.now();
     const fieldTtl = ttl === undefined ? "" : ttlArg(ttl);
     await this.scripts.run("set", ref, field, policy, [fieldTtl, ...valueArgs(value)]);
-    this.recent.wrote(ref.keys.meta, field, ttl === undefined, sentAt, windowFor(policy.defaultTtl));
+    this.recent.wrote(ref.keys.meta, field, ttl === undefined, sentAt, policy.defaultTtl);
   }
 
   async update(
@@ -207,14 +208,13 @@ export class RedisStore implements MemoryStore {
   ): Promise<void> {
     const sentAt = RecentWrites.now();
     if ((await this.scripts.run("update", ref, "", policy, entryArgs(entries))) !== 1) return;
-    for (const [field] of entries)
-      this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
+    for (const [field] of entries) this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
   }
 
   async delete(ref: ConversationRef, field: string, policy: WritePolicy): Promise<boolean> {
     const sentAt = RecentWrites.now();
     const existed = (await this.scripts.run("delete", ref, field, policy, [])) === 1;
-    if (existed) this.recent.wrote(ref.keys.meta, field, false, sentAt, windowFor(policy.defaultTtl));
+    if (existed) this.recent.wrote(ref.keys.meta, field, false, sentAt, policy.defaultTtl);
     return existed;
   }
 
@@ -246,7 +246,7 @@ export class RedisStore implements MemoryStore {
     }
     const sentAt = RecentWrites.now();
     const reply = await this.scripts.run("incr", ref, field, policy, [String(by), check]);
-    this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
+    this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
     return check === "fast" ? by : Number(reply);
   }
 
@@ -261,7 +261,7 @@ export class RedisStore implements MemoryStore {
     const sentAt = RecentWrites.now();
     const reply = (await this.scripts.run("cas", ref, field, policy, args)) as unknown[];
     if (reply[0] !== 1) return { ok: false, current: toStored(reply[1]) };
-    this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
+    this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
     return { ok: true };
   }
 
@@ -280,14 +280,14 @@ export class RedisStore implements MemoryStore {
     }
     const sentAt = RecentWrites.now();
     const n = Number(await this.scripts.run("push", ref, field, policy, [optionalArg(maxLength), ...items]));
-    this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
+    this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
     return n;
   }
 
   async pop(ref: ConversationRef, field: string, index: number, policy: WritePolicy): Promise<string> {
     const sentAt = RecentWrites.now();
     const v = String(await this.scripts.run("pop", ref, field, policy, [String(index)]));
-    this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
+    this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
     return v;
   }
 
@@ -300,7 +300,7 @@ export class RedisStore implements MemoryStore {
   ): Promise<number> {
     const sentAt = RecentWrites.now();
     const n = Number(await this.scripts.run("insert", ref, field, policy, [String(index), item]));
-    this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
+    this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
     return n;
   }
 
@@ -315,7 +315,7 @@ export class RedisStore implements MemoryStore {
     const args = [String(index), expected, String(length)];
     const sentAt = RecentWrites.now();
     const removed = (await this.scripts.run("remove", ref, field, policy, args)) === 1;
-    if (removed) this.recent.wrote(ref.keys.meta, field, true, sentAt, windowFor(policy.defaultTtl));
+    if (removed) this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
     return removed;
   }
 
@@ -369,16 +369,16 @@ export class RedisStore implements MemoryStore {
     const sentWall = Date.now();
     const reply = (await this.scripts.run("addmsg", ref, "messages", policy, args)) as unknown[];
     if (reply[0] !== 1) return { added: false, raw: String(reply[1]) };
-    this.recent.wrote(ref.keys.meta, MESSAGES_FIELD, true, sentAt, windowFor(policy.defaultTtl));
+    this.recent.wrote(ref.keys.meta, MESSAGES_FIELD, true, sentAt, policy.defaultTtl);
     const timestamp = Number(reply[1]);
     this.clock.sample(timestamp, sentWall);
     return { added: true, timestamp };
   }
 
   async setTtl(ref: ConversationRef, ttl: number | null, policy: WritePolicy): Promise<void> {
-    this.recent.forget(ref.keys.meta);
+    this.recent.setTtl(ref.keys.meta, ttl);
     await this.scripts.run("setttl", ref, "", policy, [ttlArg(ttl)]);
-    this.recent.forget(ref.keys.meta);
+    this.recent.setTtl(ref.keys.meta, ttl);
   }
 
   async getTtl(ref: ConversationRef): Promise<number | null | undefined> {
@@ -400,9 +400,9 @@ export class RedisStore implements MemoryStore {
   }
 
   async deleteConversation(ref: ConversationRef): Promise<number> {
-    this.recent.forget(ref.keys.meta);
+    this.recent.forget(ref.keys.meta, true);
     const removed = Number(await this.scripts.run("clear", ref, "", undefined, ["all"]));
-    this.recent.forget(ref.keys.meta);
+    this.recent.forget(ref.keys.meta, true);
     return removed;
   }
 
