@@ -104,7 +104,8 @@ async function failoverUnderLoad(cluster: RedisCluster, manager: MemoryManager):
   return { acked: total, lost, errors, recoveryMs: Math.max(0, recoveredAt - promotedAt) };
 }
 
-describe("cluster failover", () => {
+// Bounded, so a stuck failover fails the test instead of holding CI until its own limit.
+describe("cluster failover", { timeout: 240_000 }, () => {
   for (const durable of [false, true]) {
     // With durability on, the promoted replica must itself have a replica to acknowledge WAIT,
     // so that cluster runs two replicas per master.

@@ -9,7 +9,8 @@ import { createMemoryManager } from "../../src/index.js";
 import { MASTER_NAME, rawCommand, type SentinelSetup, startSentinel } from "../helpers/redis-sentinel.js";
 import { freshId } from "../helpers/targets.js";
 
-describe("Sentinel", () => {
+// Bounded, so a stuck failover fails the test instead of holding CI until its own limit.
+describe("Sentinel", { timeout: 120_000 }, () => {
   let setup: SentinelSetup;
   before(async () => {
     setup = await startSentinel();

@@ -34,7 +34,10 @@ export class RedisConnection {
   private closed = false;
   private lastError = "";
 
-  constructor(input: RedisInput, timeoutMs: number) {
+  constructor(
+    input: RedisInput,
+    private readonly timeoutMs: number,
+  ) {
     this.watch = new DeadlineWatch(
       timeoutMs,
       () =>
@@ -143,10 +146,18 @@ export class RedisConnection {
       if (this.transport.isOpen) this.transport.destroy();
       return;
     }
-    try {
-      await this.transport.close();
-    } catch {
-      this.transport.destroy();
-    }
+    // A graceful close waits for replies; bounded like everything else, then the socket goes.
+    const closing = this.transport.close().then(
+      () => true,
+      () => false,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.timeoutMs);
+      timer.unref();
+    });
+    const closed = await Promise.race([closing, late]);
+    clearTimeout(timer);
+    if (!closed) this.transport.destroy();
   }
 }
