@@ -207,6 +207,16 @@ function tuned<T extends RedisClientOptions>(options: T, timeoutMs: number, maxD
   } as T;
 }
 
+/** Options of one client kind: parsed from its URL scheme, or given as `{ [kind]: options }`. */
+function optionsOf<T>(
+  input: Exclude<RedisInput, RedisClientLike | RedisClusterLike | RedisSentinelLike>,
+  kind: "cluster" | "sentinel",
+  parse: (url: string) => T | undefined,
+): T | undefined {
+  if (typeof input === "string") return parse(input);
+  return kind in input ? ((input as Record<string, unknown>)[kind] as T) : undefined;
+}
+
 /** The transport for `input`. */
 export function createTransport(input: RedisInput, timeoutMs: number): Transport {
   if (typeof input === "object" && input !== null) {
@@ -214,12 +224,7 @@ export function createTransport(input: RedisInput, timeoutMs: number): Transport
     if (isSentinel(input)) return sentinel(input, false);
     if (isClient(input)) return standalone(input, false);
   }
-  const clusterOptions =
-    typeof input === "string"
-      ? parseClusterUrl(input)
-      : "cluster" in input
-        ? (input.cluster as RedisClusterOptions)
-        : undefined;
+  const clusterOptions = optionsOf<RedisClusterOptions>(input, "cluster", parseClusterUrl);
   if (clusterOptions) {
     const defaults = tuned((clusterOptions.defaults ?? {}) as RedisClientOptions, timeoutMs, 100);
     const client = createCluster({
@@ -229,12 +234,7 @@ export function createTransport(input: RedisInput, timeoutMs: number): Transport
     } as RedisClusterOptions) as unknown as RedisClusterLike;
     return cluster(client, true);
   }
-  const sentinelOptions =
-    typeof input === "string"
-      ? parseSentinelUrl(input)
-      : "sentinel" in input
-        ? (input.sentinel as RedisSentinelOptions)
-        : undefined;
+  const sentinelOptions = optionsOf<RedisSentinelOptions>(input, "sentinel", parseSentinelUrl);
   if (sentinelOptions) {
     const nodeClientOptions = tuned(
       (sentinelOptions.nodeClientOptions ?? {}) as RedisClientOptions,
