@@ -1,6 +1,6 @@
 /**
  * What this process learned from its own recent writes, so the hottest operations can run as
- * one plain Redis command instead of a Lua script (see "Fast paths" in `redis-store.ts`).
+ * one plain Redis command instead of a Lua script (see `fast-paths.ts`).
  *
  * A write script that succeeded renewed the conversation and left the field it wrote
  * following the conversation TTL (unless written with its own `ttl`). For a window after the

@@ -1,43 +1,13 @@
 /**
  * `RedisStore`: the {@link MemoryStore} on Redis. Every operation is one `EVALSHA` of a Lua
  * script from `lua/` over the keys of one conversation (one Cluster hash slot), so each is
- * atomic and one round trip — or, on a fast path, one plain command. Running scripts and
- * mapping their error codes (`CONVMEM_*`) to the typed errors is in `script-runner.ts`;
- * argument and reply formats in `wire.ts`.
- *
- * Fast paths. A script costs Redis 5–20 µs per call, a plain command well under 1 µs
- * (BENCHMARKS.md). For a short window after one of this store's write scripts succeeded on a
- * conversation (`windowFor` in `recent-writes.ts`: an eighth of the conversation's TTL as this
- * process knows it — the default, or what it gave with `setTtl` — at most
- * 900 ms, counted from when the script was sent; 5 s for reads, which renew nothing), the
- * hottest operations on it run as one plain command: `get` → `GET`, `has` → `TYPE`,
- * `getList`/`getMessages` →
- * `LRANGE`, `listLength` → `LLEN`, and on fields that the script left following the conversation TTL, `set` →
- * `SET … XX KEEPTTL`, `incr` → `INCRBY`, `append`/`extend` → `RPUSHX`, and `addMessage`
- * with a generated id (which no stored message can hold) → `RPUSHX`, timestamped with this
- * process's estimate of the server clock (`server-clock.ts`); the next `addmsg` script indexes
- * the ids of messages pushed so, before it checks an id.
- * Why a plain command sees and keeps what the script would:
- * - The conversation cannot die in the window: a deadline is at least 10 s away, or the keys'
- *   physical expiry equals the deadline (TTLs under 10 s, lib.lua `EXACT_BELOW`), so after it
- *   the keys are gone; physical expiry is never before the deadline, so `KEEPTTL`, `INCRBY`
- *   and `RPUSHX` leave every key expiring with its conversation.
- * - A plain command never creates a field outside the bookkeeping: `SET … XX` and `RPUSHX`
- *   do nothing on a missing key (a field another process removed); an `INCRBY` that may have
- *   created one (its result equals the increment) is followed by the incr script, which adopts
- *   the key or finds the field live. Another type (`WRONGTYPE`, not an integer) changes nothing.
- *   Each of these falls back to the script, so every operation stays atomic.
- * - What is skipped is the script's bookkeeping: renewing the deadline (at most one window
- *   late, under the contract's one-second precision), the registry, sizes (scalars are
- *   measured, list sizes caught up: sizelib.lua).
- * Not covered: a field another process pinned to its own TTL within this process's window keeps
- * that TTL through a fast `set`/`incr`/`append` here (docs/API.md). Writes with `durability`
- * always run scripts.
+ * atomic and one round trip — or, on a fast path (`fast-paths.ts`), one plain command. Running
+ * scripts, durability and the mapping of script error codes (`CONVMEM_*`) to the typed errors
+ * are in `script-runner.ts`; argument and reply formats in `wire.ts`.
  */
 
-import type { ErrorReply } from "redis";
 import { ValidationError } from "../../errors.js";
-import { fieldKey, MESSAGES_FIELD } from "../../keys.js";
+import { MESSAGES_FIELD } from "../../keys.js";
 import type {
   AddMessageResult,
   CasResult,
@@ -51,16 +21,16 @@ import type {
   WritePolicy,
 } from "../store.js";
 import { DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
-import { RecentWrites } from "./recent-writes.js";
+import { ADOPT, FALLBACK, FastPaths } from "./fast-paths.js";
 import { listConversations, sweepExpired } from "./registry.js";
-import { type Durability, ScriptRunner } from "./script-runner.js";
-import { loadScripts } from "./scripts.js";
-import { ServerClock } from "./server-clock.js";
+import { checkDurability, ScriptRunner } from "./script-runner.js";
+import { loadScripts, type ScriptName } from "./scripts.js";
 import {
   entryArgs,
   expectedArgs,
   numberPairs,
   optionalArg,
+  type Reply,
   toStored,
   ttlArg,
   valueArgs,
@@ -90,36 +60,6 @@ export interface RedisStoreOptions {
   durability?: { replicas: number; timeoutMs?: number | undefined } | undefined;
 }
 
-/** How an empty list is stored. */
-const EMPTY = "[]";
-/** A plain command's answer when only the script can decide. */
-const FALLBACK: unique symbol = Symbol("fallback");
-/** Error replies of a plain command that mean "another type or value": the script decides. */
-const UNDECIDED = /^(WRONGTYPE|ERR value is not an integer|ERR increment or decrement would overflow)/;
-
-/** `Array.prototype.slice(start, end)` as `LRANGE` bounds, when they do not depend on the length. */
-function lrangeBounds(start: number | undefined, end: number | undefined): [number, number] | undefined {
-  const a = start ?? 0;
-  if (end === undefined) return [a, -1];
-  if ((a >= 0 && end > a) || (a < 0 && end < 0 && end > a)) return [a, end - 1];
-  return undefined;
-}
-
-function checkDurability(option: RedisStoreOptions["durability"], timeoutMs: number): Durability | undefined {
-  if (option === undefined) return undefined;
-  const { replicas } = option;
-  const waitMs = option.timeoutMs ?? Math.min(1000, Math.floor(timeoutMs / 2));
-  if (!Number.isSafeInteger(replicas) || replicas < 1) {
-    throw new ValidationError("durability.replicas must be a positive integer");
-  }
-  if (!Number.isSafeInteger(waitMs) || waitMs <= 0 || waitMs >= timeoutMs) {
-    throw new ValidationError(
-      `durability.timeoutMs must be a positive integer below timeoutMs (${timeoutMs})`,
-    );
-  }
-  return { replicas, timeoutMs: waitMs };
-}
-
 /**
  * The Redis backend (standalone Redis >= 7).
  *
@@ -131,9 +71,7 @@ function checkDurability(option: RedisStoreOptions["durability"], timeoutMs: num
 export class RedisStore implements MemoryStore {
   private readonly conn: RedisConnection;
   private readonly scripts: ScriptRunner;
-  private readonly recent = new RecentWrites();
-  private readonly clock = new ServerClock();
-  private readonly fastWrites: boolean;
+  private readonly fast: FastPaths;
 
   constructor(options: RedisStoreOptions = {}) {
     const scripts = loadScripts();
@@ -143,41 +81,42 @@ export class RedisStore implements MemoryStore {
     const durability = checkDurability(options.durability, timeoutMs);
     this.conn = new RedisConnection(options.redis ?? "redis://localhost:6379", timeoutMs);
     this.scripts = new ScriptRunner(this.conn, scripts, durability);
-    this.fastWrites = durability === undefined;
+    this.fast = new FastPaths(this.conn, durability === undefined);
   }
 
-  /** One plain command of a fast path; {@link FALLBACK} when its error means the script must decide. */
-  private plain(args: readonly string[], key: string): Promise<unknown> {
-    return this.conn.send(args, key, this.undecided);
-  }
-
-  private readonly undecided = (err: ErrorReply): unknown => {
-    if (UNDECIDED.test(err.message)) return FALLBACK;
-    throw this.conn.storeError(err);
-  };
-
-  /** True when a write of `field` may take a fast path (see the module comment). */
-  private fastWrite(ref: ConversationRef, field: string): boolean {
-    return this.fastWrites && field !== MESSAGES_FIELD && this.recent.follows(ref.keys.meta, field);
+  /**
+   * Runs a write script and, when `done(reply)` (by default always), tells the fast paths that
+   * it succeeded on `field` (`follows`: the field now follows the conversation TTL).
+   */
+  private async write(
+    name: ScriptName,
+    ref: ConversationRef,
+    field: string,
+    policy: WritePolicy,
+    args: readonly string[],
+    follows = true,
+    done: (reply: Reply) => boolean = () => true,
+  ): Promise<Reply> {
+    const sentAt = FastPaths.now();
+    const reply = await this.scripts.run(name, ref, field, policy, args);
+    if (done(reply)) this.fast.wrote(ref, field, follows, sentAt, policy);
+    return reply;
   }
 
   async get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {
-    if (this.recent.alive(ref.keys.meta)) {
-      const key = fieldKey(ref.keys, field);
-      const raw = await this.plain(["GET", key], key);
-      if (raw !== FALLBACK) {
-        if (raw === null) return undefined;
-        if (raw === EMPTY) return { kind: "list", items: [] };
-        return { kind: "scalar", raw: String(raw) };
-      }
+    const fast = this.fast.get(ref, field);
+    if (fast) {
+      const value = await fast;
+      if (value !== FALLBACK) return value;
     }
     return toStored(await this.scripts.run("get", ref, field, undefined, []));
   }
 
   async has(ref: ConversationRef, field: string): Promise<boolean> {
-    if (this.recent.alive(ref.keys.meta)) {
-      const key = fieldKey(ref.keys, field);
-      return (await this.plain(["TYPE", key], key)) !== "none";
+    const fast = this.fast.has(ref, field);
+    if (fast) {
+      const found = await fast;
+      if (found !== FALLBACK) return found;
     }
     return (await this.scripts.run("has", ref, field, undefined, [])) === 1;
   }
@@ -189,16 +128,10 @@ export class RedisStore implements MemoryStore {
     ttl: FieldTtl,
     policy: WritePolicy,
   ): Promise<void> {
-    if (ttl === undefined && value.kind === "scalar" && this.fastWrite(ref, field)) {
-      const key = fieldKey(ref.keys, field);
-      // null: nothing written (the key is gone). Over a list (or the empty-list marker) the
-      // scalar simply replaces it, as `set` does: sizes are measured by type (sizelib.lua).
-      if ((await this.plain(["SET", key, value.raw, "XX", "KEEPTTL"], key)) !== null) return;
-    }
-    const sentAt = RecentWrites.now();
+    const fast = this.fast.set(ref, field, value, ttl);
+    if (fast && (await fast) === true) return;
     const fieldTtl = ttl === undefined ? "" : ttlArg(ttl);
-    await this.scripts.run("set", ref, field, policy, [fieldTtl, ...valueArgs(value)]);
-    this.recent.wrote(ref.keys.meta, field, ttl === undefined, sentAt, policy.defaultTtl);
+    await this.write("set", ref, field, policy, [fieldTtl, ...valueArgs(value)], ttl === undefined);
   }
 
   async update(
@@ -206,16 +139,13 @@ export class RedisStore implements MemoryStore {
     entries: ReadonlyArray<readonly [string, StoredValue]>,
     policy: WritePolicy,
   ): Promise<void> {
-    const sentAt = RecentWrites.now();
+    const sentAt = FastPaths.now();
     if ((await this.scripts.run("update", ref, "", policy, entryArgs(entries))) !== 1) return;
-    for (const [field] of entries) this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
+    for (const [field] of entries) this.fast.wrote(ref, field, true, sentAt, policy);
   }
 
   async delete(ref: ConversationRef, field: string, policy: WritePolicy): Promise<boolean> {
-    const sentAt = RecentWrites.now();
-    const existed = (await this.scripts.run("delete", ref, field, policy, [])) === 1;
-    if (existed) this.recent.wrote(ref.keys.meta, field, false, sentAt, policy.defaultTtl);
-    return existed;
+    return (await this.write("delete", ref, field, policy, [], false, (existed) => existed === 1)) === 1;
   }
 
   async keys(ref: ConversationRef): Promise<string[]> {
@@ -227,27 +157,12 @@ export class RedisStore implements MemoryStore {
   }
 
   async incr(ref: ConversationRef, field: string, by: number, policy: WritePolicy): Promise<number> {
-    let check = "";
-    if (this.fastWrite(ref, field)) {
-      const key = fieldKey(ref.keys, field);
-      const reply = await this.plain(["INCRBY", key, String(by)], key);
-      if (reply !== FALLBACK) {
-        const n = Number(reply);
-        if (Number.isSafeInteger(n) && n !== by) return n;
-        if (n === by) {
-          // The field held 0, or it had been removed (by another process, or its own TTL ran
-          // out) and INCRBY created the key again: the script adopts it into the bookkeeping.
-          check = "fast";
-        } else {
-          // Beyond the safe range: undone, and the script reports the error.
-          await this.plain(["DECRBY", key, String(by)], key);
-        }
-      }
-    }
-    const sentAt = RecentWrites.now();
-    const reply = await this.scripts.run("incr", ref, field, policy, [String(by), check]);
-    this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
-    return check === "fast" ? by : Number(reply);
+    const fast = this.fast.incr(ref, field, by);
+    const answer = fast && (await fast);
+    if (typeof answer === "number") return answer;
+    // After ADOPT the increment is applied: the script only takes the key into the bookkeeping.
+    const reply = await this.write("incr", ref, field, policy, [String(by), answer === ADOPT ? "fast" : ""]);
+    return answer === ADOPT ? by : Number(reply);
   }
 
   async compareAndSet(
@@ -258,11 +173,9 @@ export class RedisStore implements MemoryStore {
     policy: WritePolicy,
   ): Promise<CasResult> {
     const args = [...expectedArgs(expected), ...valueArgs(next)];
-    const sentAt = RecentWrites.now();
-    const reply = (await this.scripts.run("cas", ref, field, policy, args)) as unknown[];
-    if (reply[0] !== 1) return { ok: false, current: toStored(reply[1]) };
-    this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
-    return { ok: true };
+    const swapped = (reply: Reply) => (reply as unknown[])[0] === 1;
+    const reply = await this.write("cas", ref, field, policy, args, true, swapped);
+    return swapped(reply) ? { ok: true } : { ok: false, current: toStored((reply as unknown[])[1]) };
   }
 
   async push(
@@ -272,23 +185,16 @@ export class RedisStore implements MemoryStore {
     maxLength: number | undefined,
     policy: WritePolicy,
   ): Promise<number> {
-    if (maxLength === undefined && items.length > 0 && this.fastWrite(ref, field)) {
-      const key = fieldKey(ref.keys, field);
-      const n = await this.plain(["RPUSHX", key, ...items], key);
-      // 0: the key is missing and nothing was pushed; another type: nothing was pushed.
-      if (n !== FALLBACK && Number(n) > 0) return Number(n);
+    const fast = this.fast.push(ref, field, items, maxLength);
+    if (fast) {
+      const n = await fast;
+      if (n !== FALLBACK) return n;
     }
-    const sentAt = RecentWrites.now();
-    const n = Number(await this.scripts.run("push", ref, field, policy, [optionalArg(maxLength), ...items]));
-    this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
-    return n;
+    return Number(await this.write("push", ref, field, policy, [optionalArg(maxLength), ...items]));
   }
 
   async pop(ref: ConversationRef, field: string, index: number, policy: WritePolicy): Promise<string> {
-    const sentAt = RecentWrites.now();
-    const v = String(await this.scripts.run("pop", ref, field, policy, [String(index)]));
-    this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
-    return v;
+    return String(await this.write("pop", ref, field, policy, [String(index)]));
   }
 
   async insert(
@@ -298,10 +204,7 @@ export class RedisStore implements MemoryStore {
     item: string,
     policy: WritePolicy,
   ): Promise<number> {
-    const sentAt = RecentWrites.now();
-    const n = Number(await this.scripts.run("insert", ref, field, policy, [String(index), item]));
-    this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
-    return n;
+    return Number(await this.write("insert", ref, field, policy, [String(index), item]));
   }
 
   async removeAt(
@@ -313,10 +216,7 @@ export class RedisStore implements MemoryStore {
     policy: WritePolicy,
   ): Promise<boolean> {
     const args = [String(index), expected, String(length)];
-    const sentAt = RecentWrites.now();
-    const removed = (await this.scripts.run("remove", ref, field, policy, args)) === 1;
-    if (removed) this.recent.wrote(ref.keys.meta, field, true, sentAt, policy.defaultTtl);
-    return removed;
+    return (await this.write("remove", ref, field, policy, args, true, (removed) => removed === 1)) === 1;
   }
 
   async range(
@@ -325,11 +225,10 @@ export class RedisStore implements MemoryStore {
     start: number | undefined,
     end: number | undefined,
   ): Promise<string[]> {
-    const bounds = this.recent.alive(ref.keys.meta) ? lrangeBounds(start, end) : undefined;
-    if (bounds) {
-      const key = fieldKey(ref.keys, field);
-      const items = await this.plain(["LRANGE", key, String(bounds[0]), String(bounds[1])], key);
-      if (items !== FALLBACK) return (items as unknown[]).map(String);
+    const fast = this.fast.range(ref, field, start, end);
+    if (fast) {
+      const items = await fast;
+      if (items !== FALLBACK) return items;
     }
     const reply = await this.scripts.run("range", ref, field, undefined, [
       optionalArg(start),
@@ -339,10 +238,10 @@ export class RedisStore implements MemoryStore {
   }
 
   async length(ref: ConversationRef, field: string): Promise<number> {
-    if (this.recent.alive(ref.keys.meta)) {
-      const key = fieldKey(ref.keys, field);
-      const n = await this.plain(["LLEN", key], key);
-      if (n !== FALLBACK) return Number(n);
+    const fast = this.fast.length(ref, field);
+    if (fast) {
+      const n = await fast;
+      if (n !== FALLBACK) return n;
     }
     return Number(await this.scripts.run("length", ref, field, undefined, []));
   }
@@ -353,32 +252,25 @@ export class RedisStore implements MemoryStore {
     maxMessages: number | undefined,
     policy: WritePolicy,
   ): Promise<AddMessageResult> {
-    // A generated id cannot be in the history yet: no check needed, the message is pushed as
-    // it is (the next addmsg script indexes its id). The timestamp is this process's estimate
-    // of the server clock (server-clock.ts).
-    if (message.freshId && maxMessages === undefined && this.fastWrites) {
-      const timestamp = this.recent.follows(ref.keys.meta, MESSAGES_FIELD) ? this.clock.now() : undefined;
-      if (timestamp !== undefined) {
-        const key = fieldKey(ref.keys, MESSAGES_FIELD);
-        const n = await this.plain(["RPUSHX", key, `${message.head}${timestamp}${message.tail}`], key);
-        if (n !== FALLBACK && Number(n) > 0) return { added: true, timestamp };
-      }
+    const fast = this.fast.addMessage(ref, message, maxMessages);
+    if (fast) {
+      const timestamp = await fast;
+      if (timestamp !== FALLBACK) return { added: true, timestamp };
     }
     const args = [message.idJson, message.head, message.tail, optionalArg(maxMessages)];
-    const sentAt = RecentWrites.now();
     const sentWall = Date.now();
-    const reply = (await this.scripts.run("addmsg", ref, "messages", policy, args)) as unknown[];
-    if (reply[0] !== 1) return { added: false, raw: String(reply[1]) };
-    this.recent.wrote(ref.keys.meta, MESSAGES_FIELD, true, sentAt, policy.defaultTtl);
+    const added = (reply: Reply) => (reply as unknown[])[0] === 1;
+    const reply = (await this.write("addmsg", ref, MESSAGES_FIELD, policy, args, true, added)) as unknown[];
+    if (!added(reply)) return { added: false, raw: String(reply[1]) };
     const timestamp = Number(reply[1]);
-    this.clock.sample(timestamp, sentWall);
+    this.fast.sampleClock(timestamp, sentWall);
     return { added: true, timestamp };
   }
 
   async setTtl(ref: ConversationRef, ttl: number | null, policy: WritePolicy): Promise<void> {
-    this.recent.setTtl(ref.keys.meta, ttl);
+    this.fast.setTtl(ref, ttl);
     await this.scripts.run("setttl", ref, "", policy, [ttlArg(ttl)]);
-    this.recent.setTtl(ref.keys.meta, ttl);
+    this.fast.setTtl(ref, ttl);
   }
 
   async getTtl(ref: ConversationRef): Promise<number | null | undefined> {
@@ -393,16 +285,18 @@ export class RedisStore implements MemoryStore {
   }
 
   async clear(ref: ConversationRef): Promise<number> {
-    this.recent.forget(ref.keys.meta);
-    const removed = Number(await this.scripts.run("clear", ref, "", undefined, ["fields"]));
-    this.recent.forget(ref.keys.meta);
-    return removed;
+    return this.cleared(ref, "fields");
   }
 
   async deleteConversation(ref: ConversationRef): Promise<number> {
-    this.recent.forget(ref.keys.meta, true);
-    const removed = Number(await this.scripts.run("clear", ref, "", undefined, ["all"]));
-    this.recent.forget(ref.keys.meta, true);
+    return this.cleared(ref, "all");
+  }
+
+  /** The clear script; the fast paths forget the conversation before and after (and, for "all", its TTL setting). */
+  private async cleared(ref: ConversationRef, what: "fields" | "all"): Promise<number> {
+    this.fast.forget(ref, what === "all");
+    const removed = Number(await this.scripts.run("clear", ref, "", undefined, [what]));
+    this.fast.forget(ref, what === "all");
     return removed;
   }
 
@@ -416,7 +310,7 @@ export class RedisStore implements MemoryStore {
   }
 
   sweepExpired(keyPrefix: string, cutoff: number, cursor: number, dryRun: boolean): Promise<SweepStep> {
-    if (!dryRun) this.recent.forgetAll();
+    if (!dryRun) this.fast.forgetAll();
     return sweepExpired(this.scripts.registry, keyPrefix, cutoff, cursor, dryRun);
   }
 

@@ -4,7 +4,7 @@
  * (`CONVMEM_*`) and other Redis error replies map to the typed errors.
  */
 import { ErrorReply } from "redis";
-import { StoreError } from "../../errors.js";
+import { StoreError, ValidationError } from "../../errors.js";
 import { fieldKey } from "../../keys.js";
 import type { ConversationRef, WritePolicy } from "../store.js";
 import { incrRangeError, listIndexError, wrongTypeError } from "../store.js";
@@ -19,6 +19,25 @@ export interface Durability {
   readonly replicas: number;
   /** How long Redis waits for them (`WAIT` timeout), ms. */
   readonly timeoutMs: number;
+}
+
+/** The `durability` option, checked against the store's `timeoutMs` (`undefined`: off). */
+export function checkDurability(
+  option: { replicas: number; timeoutMs?: number | undefined } | undefined,
+  timeoutMs: number,
+): Durability | undefined {
+  if (option === undefined) return undefined;
+  const { replicas } = option;
+  const waitMs = option.timeoutMs ?? Math.min(1000, Math.floor(timeoutMs / 2));
+  if (!Number.isSafeInteger(replicas) || replicas < 1) {
+    throw new ValidationError("durability.replicas must be a positive integer");
+  }
+  if (!Number.isSafeInteger(waitMs) || waitMs <= 0 || waitMs >= timeoutMs) {
+    throw new ValidationError(
+      `durability.timeoutMs must be a positive integer below timeoutMs (${timeoutMs})`,
+    );
+  }
+  return { replicas, timeoutMs: waitMs };
 }
 
 /** Runs the scripts of one `RedisStore` over its connection. */

@@ -5,7 +5,7 @@
 -- lazily, to now + 2*TTL once the deadline would pass it. Either way a key outlives its
 -- conversation's deadline by at most one TTL, and by at least EXACT_BELOW seconds only when
 -- the deadline is that far away: a client's fast-path command decided up to a second before
--- it runs never finds the key of a conversation that died meanwhile (see redis-store.ts).
+-- it runs never finds the key of a conversation that died meanwhile (see fast-paths.ts).
 local EXACT_BELOW = 10
 
 -- Loads the conversation state and one field's mode/size.
