@@ -3,27 +3,10 @@
 // writes again, and acknowledged writes lost with and without `durability`. The failover itself
 // is the test suite's (test/helpers/failover.ts), with tighter polling for the timing.
 // Needs the compiled test harness: npm run build && npm run build:test && node bench/failover.mjs [runs]
-import { failoverUnderLoad } from "../build/test/helpers/failover.js";
-import { startCluster } from "../build/test/helpers/redis-cluster.js";
-import { createMemoryManager } from "../dist/index.js";
+import { failoverOnFreshCluster } from "../build/test/helpers/failover.js";
 
 const RUNS = Number(process.argv[2] ?? 5);
-
-async function once(durable) {
-  // With durability on, the promoted replica needs a replica of its own to acknowledge WAIT.
-  const cluster = await startCluster({ masters: 3, replicas: durable ? 2 : 1 });
-  const manager = createMemoryManager({
-    redis: { cluster: { rootNodes: cluster.rootNodes } },
-    timeoutMs: 2000,
-    ...(durable ? { durability: { replicas: 1, timeoutMs: 500 } } : {}),
-  });
-  try {
-    return await failoverUnderLoad(cluster, manager, { retryMs: 5, pollMs: 5, settleMs: 300 });
-  } finally {
-    await manager.close();
-    await cluster.stop();
-  }
-}
+const once = (durable) => failoverOnFreshCluster(durable, { retryMs: 5, pollMs: 5, settleMs: 300 });
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const result = {};

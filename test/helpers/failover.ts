@@ -5,8 +5,8 @@
  * node, and every acknowledged append is looked for afterwards.
  */
 import { createClient } from "redis";
-import type { MemoryManager } from "../../src/index.js";
-import type { RedisCluster } from "./redis-cluster.js";
+import { createMemoryManager, type MemoryManager } from "../../src/index.js";
+import { type RedisCluster, startCluster } from "./redis-cluster.js";
 
 /** What one failover did. */
 export interface FailoverResult {
@@ -125,5 +125,28 @@ export async function failoverUnderLoad(
   } finally {
     running = false;
     await Promise.all(workers);
+  }
+}
+
+/**
+ * One failover on a fresh 3-master cluster (one replica per master; two with `durable`, so the
+ * promoted replica has a replica of its own to acknowledge `WAIT`), with a manager using
+ * `durability: { replicas: 1 }` when `durable`. Everything is stopped afterwards.
+ */
+export async function failoverOnFreshCluster(
+  durable: boolean,
+  options: FailoverOptions = {},
+): Promise<FailoverResult> {
+  const cluster = await startCluster({ masters: 3, replicas: durable ? 2 : 1 });
+  const manager = createMemoryManager({
+    redis: { cluster: { rootNodes: cluster.rootNodes } },
+    timeoutMs: 2000,
+    ...(durable ? { durability: { replicas: 1, timeoutMs: 500 } } : {}),
+  });
+  try {
+    return await failoverUnderLoad(cluster, manager, options);
+  } finally {
+    await manager.close();
+    await cluster.stop();
   }
 }
