@@ -30,6 +30,19 @@ export type FieldOf<S> = Extract<keyof S, string>;
 export type ElementOf<T> = T extends readonly (infer E)[] ? E : unknown;
 
 /**
+ * Calls `fn`; its synchronous throw (bad input) becomes a rejection. Lets the hottest methods
+ * return the store's promise without an async frame of their own (one microtask less per
+ * call) while still never throwing synchronously.
+ */
+function settled<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
  * One conversation's memory. Obtain it with `manager.getMemory(id)` (cheap, synchronous).
  *
  * @typeParam S - optional schema of the conversation's fields, e.g.
@@ -95,14 +108,12 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
    * field to its own expiry; without it the field follows the conversation TTL.
    */
   set<K extends FieldOf<S>>(field: K, value: S[K], options?: { ttl?: number | null }): Promise<void> {
-    try {
+    return settled(() => {
       checkField(field);
       const ttl = options && "ttl" in options ? checkTtl(options.ttl) : undefined;
       const stored = encodeValue(this.target.values, field, value);
       return this.ctx.store.set(this.ref, field, stored, ttl, this.ctx.policy);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 
   /** Stores several fields: all or none, one round trip. */
@@ -113,12 +124,10 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
 
   /** Whether the field exists. */
   has(field: FieldOf<S>): Promise<boolean> {
-    try {
+    return settled(() => {
       checkField(field);
       return this.ctx.store.has(this.ref, field);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 
   /** Deletes the field; true if it existed. */
@@ -141,13 +150,11 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
 
   /** Atomically adds `by` (a safe integer) to an integer field; a missing field starts at 0. */
   incr(field: FieldOf<S>, by = 1): Promise<number> {
-    try {
+    return settled(() => {
       checkField(field);
       checkInteger(by, "incr amount");
       return this.ctx.store.incr(this.ref, field, by, this.ctx.policy);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 
   /**
@@ -174,14 +181,12 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     value: ElementOf<S[K]>,
     options?: { maxLength?: number },
   ): Promise<number> {
-    try {
+    return settled(() => {
       checkField(field);
       const maxLength = checkLimit(options?.maxLength, "maxLength");
       const item = encodeItem(this.target.values, field, value);
       return this.ctx.store.push(this.ref, field, [item], maxLength, this.ctx.policy);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 
   /** Appends several elements in one round trip. */
@@ -237,12 +242,10 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
 
   /** Number of elements (O(1)); a missing field is 0. */
   listLength(field: FieldOf<S>): Promise<number> {
-    try {
+    return settled(() => {
       checkField(field);
       return this.ctx.store.length(this.ref, field);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 
   // ---- conversation history --------------------------------------------------------------
