@@ -109,6 +109,16 @@ export function slotOf(tag: string): number {
   return crc16(tag) & (SLOTS - 1);
 }
 
+/** The Cluster slot of a whole key: its hash tag's (`{…}`, non-empty) if it has one. */
+export function keySlot(key: string): number {
+  const open = key.indexOf("{");
+  if (open >= 0) {
+    const close = key.indexOf("}", open + 1);
+    if (close > open + 1) return slotOf(key.slice(open + 1, close));
+  }
+  return slotOf(key);
+}
+
 let slotTags: string[] | undefined;
 
 /** For every slot, a short string that hashes to it (computed once, ~160k CRCs). */

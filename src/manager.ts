@@ -1,6 +1,7 @@
 /**
  * `MemoryManager`: opens conversations' memory on one store and owns that store's lifecycle.
  */
+import { CallOrder } from "./call-order.js";
 import { type Codec, jsonCodec } from "./codec.js";
 import { ValidationError } from "./errors.js";
 import { checkKeyPrefix, conversationKeys, DEFAULT_KEY_PREFIX } from "./keys.js";
@@ -107,7 +108,7 @@ export class MemoryManager {
       policy: { defaultTtl },
       maxValueBytes,
       maxMessages,
-      locks: new Map(),
+      order: new CallOrder(),
     };
   }
 
@@ -124,7 +125,8 @@ export class MemoryManager {
   /** Deletes a conversation entirely (its TTL setting included); returns the number of fields removed. */
   async cleanupConversation(conversationId: string): Promise<number> {
     const id = checkConversationId(conversationId);
-    return this.store.deleteConversation({ id, keys: conversationKeys(this.ctx.keyPrefix, id) });
+    const keys = conversationKeys(this.ctx.keyPrefix, id);
+    return this.ctx.order.run(keys.meta, () => this.store.deleteConversation({ id, keys }));
   }
 
   /**

@@ -3,6 +3,7 @@
  * the store holds the truth. Validates and encodes here; every call is one atomic store
  * operation (one round trip on Redis) unless its TSDoc says otherwise.
  */
+import type { CallOrder } from "./call-order.js";
 import type { Codec } from "./codec.js";
 import { FieldNotFoundError, ValidationError } from "./errors.js";
 import { conversationKeys, MESSAGES_FIELD } from "./keys.js";
@@ -20,8 +21,8 @@ export interface MemoryContext {
   readonly policy: WritePolicy;
   readonly maxValueBytes: number;
   readonly maxMessages: number | undefined;
-  /** Serializes `modify` calls per field within this process (entries live only while in use). */
-  readonly locks: Map<string, Promise<unknown>>;
+  /** Keeps calls on one conversation in call order around `modify`/`remove` (call-order.ts). */
+  readonly order: CallOrder;
 }
 
 /** Field names of a schema. */
@@ -80,6 +81,11 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     return decodeValue(this.ctx.codec, value);
   }
 
+  /** Runs one store operation in call order (call-order.ts): at once unless a `modify`/`remove` is in flight. */
+  private op<T>(task: () => Promise<T>): Promise<T> {
+    return this.ctx.order.run(this.ref.keys.meta, task);
+  }
+
   // ---- dict operations ------------------------------------------------------------------
 
   /** The field's value (a fresh copy; a list field returns its array), or `fallback`. */
@@ -87,14 +93,14 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   get<K extends FieldOf<S>, F>(field: K, fallback: F): Promise<S[K] | F>;
   async get(field: string, fallback?: unknown): Promise<unknown> {
     checkField(field);
-    const stored = await this.ctx.store.get(this.ref, field);
+    const stored = await this.op(() => this.ctx.store.get(this.ref, field));
     return stored === undefined ? fallback : this.decode(stored);
   }
 
   /** The field's value; {@link FieldNotFoundError} when missing (the seed's `memory["k"]`). */
   async require<K extends FieldOf<S>>(field: K): Promise<S[K]> {
     checkField(field);
-    const stored = await this.ctx.store.get(this.ref, field);
+    const stored = await this.op(() => this.ctx.store.get(this.ref, field));
     if (stored === undefined) {
       throw new FieldNotFoundError(
         `field ${JSON.stringify(field)} not found in conversation ${JSON.stringify(this.conversationId)}`,
@@ -112,38 +118,38 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
       checkField(field);
       const ttl = options && "ttl" in options ? checkTtl(options.ttl) : undefined;
       const stored = encodeValue(this.target.values, field, value);
-      return this.ctx.store.set(this.ref, field, stored, ttl, this.ctx.policy);
+      return this.op(() => this.ctx.store.set(this.ref, field, stored, ttl, this.ctx.policy));
     });
   }
 
   /** Stores several fields: all or none, one round trip. */
   async update(record: Partial<S>): Promise<void> {
     const entries = encodeRecord(this.target.values, record);
-    if (entries.length > 0) await this.ctx.store.update(this.ref, entries, this.ctx.policy);
+    if (entries.length > 0) await this.op(() => this.ctx.store.update(this.ref, entries, this.ctx.policy));
   }
 
   /** Whether the field exists. */
   has(field: FieldOf<S>): Promise<boolean> {
     return settled(() => {
       checkField(field);
-      return this.ctx.store.has(this.ref, field);
+      return this.op(() => this.ctx.store.has(this.ref, field));
     });
   }
 
   /** Deletes the field; true if it existed. */
   async delete(field: FieldOf<S>): Promise<boolean> {
     checkField(field);
-    return await this.ctx.store.delete(this.ref, field, this.ctx.policy);
+    return await this.op(() => this.ctx.store.delete(this.ref, field, this.ctx.policy));
   }
 
   /** The field names, sorted. Reads the conversation's own index: never scans the keyspace. */
   async keys(): Promise<Array<FieldOf<S>>> {
-    return (await this.ctx.store.keys(this.ref)).sort() as Array<FieldOf<S>>;
+    return (await this.op(() => this.ctx.store.keys(this.ref))).sort() as Array<FieldOf<S>>;
   }
 
   /** `[field, value]` pairs (fresh copies), sorted by field. */
   async items(): Promise<Array<[FieldOf<S>, S[FieldOf<S>]]>> {
-    const items = await this.ctx.store.items(this.ref);
+    const items = await this.op(() => this.ctx.store.items(this.ref));
     items.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return items.map(([field, value]) => [field as FieldOf<S>, this.decode(value) as S[FieldOf<S>]]);
   }
@@ -153,15 +159,16 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     return settled(() => {
       checkField(field);
       checkInteger(by, "incr amount");
-      return this.ctx.store.incr(this.ref, field, by, this.ctx.policy);
+      return this.op(() => this.ctx.store.incr(this.ref, field, by, this.ctx.policy));
     });
   }
 
   /**
    * Atomic read-modify-write: `fn` gets a copy of the current value (or `fallback`) and
    * returns the new one, which is written only if nobody changed the field meanwhile;
-   * otherwise `fn` runs again on the newer value. Calls from this process on the same field
-   * are queued, so contention is only between processes. If `fn` throws, nothing changes.
+   * otherwise `fn` runs again on the newer value. It takes effect when its write lands, and
+   * calls on this conversation issued after it (from this manager) wait for it, so contention
+   * is only with other processes. If `fn` throws, nothing changes.
    * Gives up with {@link ConflictError} after `maxRetries` attempts.
    */
   async modify<K extends FieldOf<S>>(
@@ -170,7 +177,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     options: ModifyOptions<S[K]> = {},
   ): Promise<S[K]> {
     checkField(field);
-    return await modifyField(this.target, this.ctx.locks, field, fn, options);
+    return await this.ctx.order.exclusive(this.ref.keys.meta, () => modifyField(this.target, field, fn, options));
   }
 
   // ---- lists -----------------------------------------------------------------------------
@@ -185,7 +192,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
       checkField(field);
       const maxLength = checkLimit(options?.maxLength, "maxLength");
       const item = encodeItem(this.target.values, field, value);
-      return this.ctx.store.push(this.ref, field, [item], maxLength, this.ctx.policy);
+      return this.op(() => this.ctx.store.push(this.ref, field, [item], maxLength, this.ctx.policy));
     });
   }
 
@@ -199,14 +206,14 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     if (!Array.isArray(values)) throw new ValidationError(`extend takes an array, got ${describe(values)}`);
     const maxLength = checkLimit(options?.maxLength, "maxLength");
     const items = encodeItems(this.target.values, field, values);
-    return await this.ctx.store.push(this.ref, field, items, maxLength, this.ctx.policy);
+    return await this.op(() => this.ctx.store.push(this.ref, field, items, maxLength, this.ctx.policy));
   }
 
   /** Removes and returns the element at `index` (Python rules; default the last). */
   async pop<K extends FieldOf<S>>(field: K, index = -1): Promise<ElementOf<S[K]>> {
     checkField(field);
     checkInteger(index, "index");
-    const raw = await this.ctx.store.pop(this.ref, field, index, this.ctx.policy);
+    const raw = await this.op(() => this.ctx.store.pop(this.ref, field, index, this.ctx.policy));
     return this.ctx.codec.decode(raw) as ElementOf<S[K]>;
   }
 
@@ -215,7 +222,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     checkField(field);
     checkInteger(index, "index");
     const item = encodeItem(this.target.values, field, value);
-    return await this.ctx.store.insert(this.ref, field, index, item, this.ctx.policy);
+    return await this.op(() => this.ctx.store.insert(this.ref, field, index, item, this.ctx.policy));
   }
 
   /**
@@ -225,7 +232,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
    */
   async remove<K extends FieldOf<S>>(field: K, value: ElementOf<S[K]>): Promise<boolean> {
     checkField(field);
-    return removeFirst(this.target, field, value);
+    return await this.ctx.order.exclusive(this.ref.keys.meta, () => removeFirst(this.target, field, value));
   }
 
   /** The list (a fresh array), or `list.slice(start, end)` of it; a missing field is `[]`. */
@@ -236,7 +243,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     checkField(field);
     const start = options?.start === undefined ? undefined : checkInteger(options.start, "start");
     const end = options?.end === undefined ? undefined : checkInteger(options.end, "end");
-    const items = await this.ctx.store.range(this.ref, field, start, end);
+    const items = await this.op(() => this.ctx.store.range(this.ref, field, start, end));
     return items.map((raw) => this.ctx.codec.decode(raw) as ElementOf<S[K]>);
   }
 
@@ -244,7 +251,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   listLength(field: FieldOf<S>): Promise<number> {
     return settled(() => {
       checkField(field);
-      return this.ctx.store.length(this.ref, field);
+      return this.op(() => this.ctx.store.length(this.ref, field));
     });
   }
 
@@ -263,18 +270,20 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   ): Promise<Message> {
     const message = prepareMessage(this.target.values, role, content, metadata, options);
     const maxMessages = message.maxMessages ?? this.ctx.maxMessages;
-    const result = await this.ctx.store.addMessage(this.ref, message.prepared, maxMessages, this.ctx.policy);
+    const result = await this.op(() =>
+      this.ctx.store.addMessage(this.ref, message.prepared, maxMessages, this.ctx.policy),
+    );
     return storedMessage(result, message);
   }
 
   /** The last `limit` messages (all when omitted), oldest first; O(limit), not O(history). */
   async getMessages(options: { limit?: number } = {}): Promise<Message[]> {
-    return await readMessages(this.ctx.store, this.ref, options.limit);
+    return await this.op(() => readMessages(this.ctx.store, this.ref, options.limit));
   }
 
   /** Number of messages (O(1)). */
   getMessageCount(): Promise<number> {
-    return this.ctx.store.length(this.ref, MESSAGES_FIELD);
+    return this.op(() => this.ctx.store.length(this.ref, MESSAGES_FIELD));
   }
 
   // ---- utilities ---------------------------------------------------------------------------
@@ -286,18 +295,18 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
    */
   async setTtl(seconds: number | null): Promise<void> {
     const ttl = checkTtl(seconds, "setTtl seconds");
-    await this.ctx.store.setTtl(this.ref, ttl, this.ctx.policy);
+    await this.op(() => this.ctx.store.setTtl(this.ref, ttl, this.ctx.policy));
   }
 
   /** Seconds until the conversation expires; null if it never does; undefined if it does not exist. */
   async getTtl(): Promise<number | null | undefined> {
-    const ms = await this.ctx.store.getTtl(this.ref);
+    const ms = await this.op(() => this.ctx.store.getTtl(this.ref));
     return ms === null || ms === undefined ? ms : Math.ceil(ms / 1000);
   }
 
   /** Deletes every field (the conversation's TTL setting stays); returns how many were removed. */
   clearAll(): Promise<number> {
-    return this.ctx.store.clear(this.ref);
+    return this.op(() => this.ctx.store.clear(this.ref));
   }
 
   /** Encoded sizes (UTF-8 bytes of each value's JSON; a list sums its elements). O(fields). */
@@ -307,7 +316,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     totalSizeBytes: number;
     fields: Record<string, number>;
   }> {
-    const sizes = (await this.ctx.store.sizes(this.ref)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const sizes = (await this.op(() => this.ctx.store.sizes(this.ref))).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const totalSizeBytes = sizes.reduce((sum, [, bytes]) => sum + bytes, 0);
     return {
       conversationId: this.conversationId,

@@ -77,8 +77,7 @@ export function prepareMessage(
   const metadataJson = encodeJson(metadata);
   const tail = `,"metadata":${metadataJson}}`;
   checkEncodedSize(values, MESSAGES_FIELD, `${head}${Date.now()}${tail}`, "message");
-  const freshId = options.id === undefined;
-  return { id, role, content, prepared: { idJson, head, tail, freshId }, metadataJson, maxMessages };
+  return { id, role, content, prepared: { idJson, head, tail }, metadataJson, maxMessages };
 }
 
 /** The message the store added (with its timestamp), or the one already stored under its id. */

@@ -1,7 +1,7 @@
 /**
  * The optimistic retry loops behind `modify` and `remove`: read, decide, then write only if
  * nothing changed meanwhile, else try again after a short random pause, giving up with
- * {@link ConflictError}. `modify` calls on one field are also queued within this process.
+ * {@link ConflictError}. Each runs exclusively on its conversation within its manager.
  */
 import { ConflictError } from "./errors.js";
 import type { ConversationRef, MemoryStore, WritePolicy } from "./store/store.js";
@@ -35,38 +35,18 @@ function pause(attempt: number): Promise<void> {
 }
 
 /**
- * Runs `task` once every task queued before it under `key` has settled (fulfilled or not).
- * `locks` holds an entry only while a task of that key is queued or running.
+ * Read-modify-write of one field by compare-and-set. The caller runs it exclusively on its
+ * conversation (call-order.ts), so calls of this manager never contend with it; only other
+ * processes can make an attempt fail.
  */
-async function queued<T>(
-  locks: Map<string, Promise<unknown>>,
-  key: string,
-  task: () => Promise<T>,
-): Promise<T> {
-  const previous = locks.get(key);
-  const run = (previous ?? Promise.resolve()).then(task, task);
-  locks.set(key, run);
-  try {
-    return await run;
-  } finally {
-    if (locks.get(key) === run) locks.delete(key);
-  }
-}
-
-/**
- * Read-modify-write of one field by compare-and-set, queued behind earlier calls on the
- * same field in this process (through `locks`). `options.fallback` is read once queued.
- */
-export function modifyField<T>(
+export async function modifyField<T>(
   target: ConversationTarget,
-  locks: Map<string, Promise<unknown>>,
   field: string,
   fn: (current: T | undefined) => T | Promise<T>,
   options: ModifyOptions<T>,
 ): Promise<T> {
   const maxRetries = checkLimit(options.maxRetries, "maxRetries") ?? DEFAULT_MODIFY_RETRIES;
-  const key = `${target.ref.keys.meta}\u0000${field}`;
-  return queued(locks, key, () => modifyLoop(target, field, fn, options, maxRetries));
+  return modifyLoop(target, field, fn, options, maxRetries);
 }
 
 async function modifyLoop<T>(

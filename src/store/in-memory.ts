@@ -247,9 +247,16 @@ export class InMemoryStore implements MemoryStore {
     const removed = this.table.liveItems(ref).length;
     const conv = this.table.conversations.get(ref.keys.meta);
     if (conv) {
+      const now = this.table.now();
+      // As on Redis (clear-3.lua): a conversation that had expired entirely has lost its
+      // setting; otherwise the setting applies to a write within one TTL of the clear.
+      const expired = removed === 0 && typeof conv.deadline === "number" && now >= conv.deadline;
+      if (expired) conv.ttl = undefined;
       conv.fields.clear();
       conv.messageIds.clear();
       conv.deadline = undefined;
+      conv.keptUntil = typeof conv.ttl === "number" ? now + conv.ttl * 1000 : undefined;
+      conv.lastActivity = now;
     }
     return removed;
   }

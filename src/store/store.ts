@@ -47,8 +47,6 @@ export interface PreparedMessage {
   readonly head: string;
   /** JSON text after the timestamp number. */
   readonly tail: string;
-  /** True when the id was generated for this call, so no stored message can already hold it. */
-  readonly freshId?: boolean;
 }
 
 /** Result of {@link MemoryStore.addMessage}. */

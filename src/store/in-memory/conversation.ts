@@ -25,6 +25,11 @@ export interface Conversation {
   readonly id: string;
   ttl: number | null | undefined;
   deadline: number | null | undefined;
+  /**
+   * After `clear`, until when (ms) the kept `setTtl` value applies to the next write: one TTL
+   * after the clear (undefined: until a write, for a persistent setting).
+   */
+  keptUntil: number | undefined;
   lastActivity: number;
   fields: Map<string, Field>;
   messageIds: Set<string>;
@@ -37,6 +42,7 @@ export function newConversation(ref: ConversationRef, now: number): Conversation
     id: ref.id,
     ttl: undefined,
     deadline: undefined,
+    keptUntil: undefined,
     lastActivity: now,
     fields: new Map(),
     messageIds: new Set(),
@@ -118,6 +124,8 @@ export function renew(conv: Conversation, policy: WritePolicy, now: number): voi
   }
   if (conv.fields.size === 0 && conv.deadline !== undefined && !withinDeadline(conv, now))
     conv.ttl = undefined;
+  if (conv.keptUntil !== undefined && now >= conv.keptUntil) conv.ttl = undefined;
+  conv.keptUntil = undefined;
   const ttl = conv.ttl === undefined ? policy.defaultTtl : conv.ttl;
   conv.deadline = ttl === null ? null : now + ttl * 1000;
   conv.lastActivity = now;

@@ -62,9 +62,19 @@ export class RedisConnection {
     });
   }
 
-  /** Calls `listener` on every connection error (a disconnect, a failed reconnect, …). */
-  onError(listener: (err: unknown) => void): void {
+  /**
+   * Calls `listener` whenever the servers behind this connection may have changed or lost
+   * state: every connection error (a disconnect, a failed reconnect, …) and every Sentinel
+   * topology change (a promotion).
+   */
+  onServerChange(listener: () => void): void {
     this.transport.onError(listener);
+    this.transport.onTopologyChange(listener);
+  }
+
+  /** Which server a command on `key` goes to now ("" when there is one at a time). */
+  nodeOf(key: string | undefined): string {
+    return this.transport.nodeOf(key);
   }
 
   /**

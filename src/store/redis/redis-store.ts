@@ -1,9 +1,12 @@
 /**
  * `RedisStore`: the {@link MemoryStore} on Redis. Every operation is one `EVALSHA` of a Lua
  * script from `lua/` over the keys of one conversation (one Cluster hash slot), so each is
- * atomic and one round trip — or, on a fast path (`fast-paths.ts`), one plain command. Running
- * scripts, durability and the mapping of script error codes (`CONVMEM_*`) to the typed errors
- * are in `script-runner.ts`; argument and reply formats in `wire.ts`.
+ * atomic and one round trip. There is no plain-command shortcut: every decision (is the
+ * conversation alive, does the field follow its TTL, is the id new) is taken inside Redis, in
+ * the same atomic step as the write, never from what this process believes other processes
+ * did (docs/architecture.md, "Exact by construction"). Running scripts, durability and the
+ * mapping of script error codes (`CONVMEM_*`) to the typed errors are in `script-runner.ts`;
+ * argument and reply formats in `wire.ts`.
  */
 
 import { ValidationError } from "../../errors.js";
@@ -21,16 +24,14 @@ import type {
   WritePolicy,
 } from "../store.js";
 import { DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
-import { ADOPT, FALLBACK, FastPaths } from "./fast-paths.js";
 import { listConversations, sweepExpired } from "./registry.js";
 import { checkDurability, ScriptRunner } from "./script-runner.js";
-import { loadScripts, type ScriptName } from "./scripts.js";
+import { loadScripts } from "./scripts.js";
 import {
   entryArgs,
   expectedArgs,
   numberPairs,
   optionalArg,
-  type Reply,
   toStored,
   ttlArg,
   valueArgs,
@@ -71,7 +72,6 @@ export interface RedisStoreOptions {
 export class RedisStore implements MemoryStore {
   private readonly conn: RedisConnection;
   private readonly scripts: ScriptRunner;
-  private readonly fast: FastPaths;
 
   constructor(options: RedisStoreOptions = {}) {
     const scripts = loadScripts();
@@ -81,43 +81,13 @@ export class RedisStore implements MemoryStore {
     const durability = checkDurability(options.durability, timeoutMs);
     this.conn = new RedisConnection(options.redis ?? "redis://localhost:6379", timeoutMs);
     this.scripts = new ScriptRunner(this.conn, scripts, durability);
-    this.fast = new FastPaths(this.conn, durability === undefined);
-  }
-
-  /**
-   * Runs a write script and, when `done(reply)` (by default always), tells the fast paths that
-   * it succeeded on `field` (`follows`: the field now follows the conversation TTL).
-   */
-  private async write(
-    name: ScriptName,
-    ref: ConversationRef,
-    field: string,
-    policy: WritePolicy,
-    args: readonly string[],
-    follows = true,
-    done: (reply: Reply) => boolean = () => true,
-  ): Promise<Reply> {
-    const sentAt = FastPaths.now();
-    const reply = await this.scripts.run(name, ref, field, policy, args);
-    if (done(reply)) this.fast.wrote(ref, field, follows, sentAt, policy);
-    return reply;
   }
 
   async get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {
-    const fast = this.fast.get(ref, field);
-    if (fast) {
-      const value = await fast;
-      if (value !== FALLBACK) return value;
-    }
     return toStored(await this.scripts.run("get", ref, field, undefined, []));
   }
 
   async has(ref: ConversationRef, field: string): Promise<boolean> {
-    const fast = this.fast.has(ref, field);
-    if (fast) {
-      const found = await fast;
-      if (found !== FALLBACK) return found;
-    }
     return (await this.scripts.run("has", ref, field, undefined, [])) === 1;
   }
 
@@ -128,10 +98,8 @@ export class RedisStore implements MemoryStore {
     ttl: FieldTtl,
     policy: WritePolicy,
   ): Promise<void> {
-    const fast = this.fast.set(ref, field, value, ttl);
-    if (fast && (await fast) === true) return;
     const fieldTtl = ttl === undefined ? "" : ttlArg(ttl);
-    await this.write("set", ref, field, policy, [fieldTtl, ...valueArgs(value)], ttl === undefined);
+    await this.scripts.run("set", ref, field, policy, [fieldTtl, ...valueArgs(value)]);
   }
 
   async update(
@@ -139,13 +107,11 @@ export class RedisStore implements MemoryStore {
     entries: ReadonlyArray<readonly [string, StoredValue]>,
     policy: WritePolicy,
   ): Promise<void> {
-    const sentAt = FastPaths.now();
-    if ((await this.scripts.run("update", ref, "", policy, entryArgs(entries))) !== 1) return;
-    for (const [field] of entries) this.fast.wrote(ref, field, true, sentAt, policy);
+    await this.scripts.run("update", ref, "", policy, entryArgs(entries));
   }
 
   async delete(ref: ConversationRef, field: string, policy: WritePolicy): Promise<boolean> {
-    return (await this.write("delete", ref, field, policy, [], false, (existed) => existed === 1)) === 1;
+    return (await this.scripts.run("delete", ref, field, policy, [])) === 1;
   }
 
   async keys(ref: ConversationRef): Promise<string[]> {
@@ -157,12 +123,7 @@ export class RedisStore implements MemoryStore {
   }
 
   async incr(ref: ConversationRef, field: string, by: number, policy: WritePolicy): Promise<number> {
-    const fast = this.fast.incr(ref, field, by);
-    const answer = fast && (await fast);
-    if (typeof answer === "number") return answer;
-    // After ADOPT the increment is applied: the script only takes the key into the bookkeeping.
-    const reply = await this.write("incr", ref, field, policy, [String(by), answer === ADOPT ? "fast" : ""]);
-    return answer === ADOPT ? by : Number(reply);
+    return Number(await this.scripts.run("incr", ref, field, policy, [String(by)]));
   }
 
   async compareAndSet(
@@ -173,9 +134,8 @@ export class RedisStore implements MemoryStore {
     policy: WritePolicy,
   ): Promise<CasResult> {
     const args = [...expectedArgs(expected), ...valueArgs(next)];
-    const swapped = (reply: Reply) => (reply as unknown[])[0] === 1;
-    const reply = await this.write("cas", ref, field, policy, args, true, swapped);
-    return swapped(reply) ? { ok: true } : { ok: false, current: toStored((reply as unknown[])[1]) };
+    const reply = (await this.scripts.run("cas", ref, field, policy, args)) as unknown[];
+    return reply[0] === 1 ? { ok: true } : { ok: false, current: toStored(reply[1]) };
   }
 
   async push(
@@ -185,16 +145,11 @@ export class RedisStore implements MemoryStore {
     maxLength: number | undefined,
     policy: WritePolicy,
   ): Promise<number> {
-    const fast = this.fast.push(ref, field, items, maxLength);
-    if (fast) {
-      const n = await fast;
-      if (n !== FALLBACK) return n;
-    }
-    return Number(await this.write("push", ref, field, policy, [optionalArg(maxLength), ...items]));
+    return Number(await this.scripts.run("push", ref, field, policy, [optionalArg(maxLength), ...items]));
   }
 
   async pop(ref: ConversationRef, field: string, index: number, policy: WritePolicy): Promise<string> {
-    return String(await this.write("pop", ref, field, policy, [String(index)]));
+    return String(await this.scripts.run("pop", ref, field, policy, [String(index)]));
   }
 
   async insert(
@@ -204,7 +159,7 @@ export class RedisStore implements MemoryStore {
     item: string,
     policy: WritePolicy,
   ): Promise<number> {
-    return Number(await this.write("insert", ref, field, policy, [String(index), item]));
+    return Number(await this.scripts.run("insert", ref, field, policy, [String(index), item]));
   }
 
   async removeAt(
@@ -216,7 +171,7 @@ export class RedisStore implements MemoryStore {
     policy: WritePolicy,
   ): Promise<boolean> {
     const args = [String(index), expected, String(length)];
-    return (await this.write("remove", ref, field, policy, args, true, (removed) => removed === 1)) === 1;
+    return (await this.scripts.run("remove", ref, field, policy, args)) === 1;
   }
 
   async range(
@@ -225,11 +180,6 @@ export class RedisStore implements MemoryStore {
     start: number | undefined,
     end: number | undefined,
   ): Promise<string[]> {
-    const fast = this.fast.range(ref, field, start, end);
-    if (fast) {
-      const items = await fast;
-      if (items !== FALLBACK) return items;
-    }
     const reply = await this.scripts.run("range", ref, field, undefined, [
       optionalArg(start),
       optionalArg(end),
@@ -238,11 +188,6 @@ export class RedisStore implements MemoryStore {
   }
 
   async length(ref: ConversationRef, field: string): Promise<number> {
-    const fast = this.fast.length(ref, field);
-    if (fast) {
-      const n = await fast;
-      if (n !== FALLBACK) return n;
-    }
     return Number(await this.scripts.run("length", ref, field, undefined, []));
   }
 
@@ -252,25 +197,14 @@ export class RedisStore implements MemoryStore {
     maxMessages: number | undefined,
     policy: WritePolicy,
   ): Promise<AddMessageResult> {
-    const fast = this.fast.addMessage(ref, message, maxMessages);
-    if (fast) {
-      const timestamp = await fast;
-      if (timestamp !== FALLBACK) return { added: true, timestamp };
-    }
     const args = [message.idJson, message.head, message.tail, optionalArg(maxMessages)];
-    const sentWall = Date.now();
-    const added = (reply: Reply) => (reply as unknown[])[0] === 1;
-    const reply = (await this.write("addmsg", ref, MESSAGES_FIELD, policy, args, true, added)) as unknown[];
-    if (!added(reply)) return { added: false, raw: String(reply[1]) };
-    const timestamp = Number(reply[1]);
-    this.fast.sampleClock(timestamp, sentWall);
-    return { added: true, timestamp };
+    const reply = (await this.scripts.run("addmsg", ref, MESSAGES_FIELD, policy, args)) as unknown[];
+    if (reply[0] !== 1) return { added: false, raw: String(reply[1]) };
+    return { added: true, timestamp: Number(reply[1]) };
   }
 
   async setTtl(ref: ConversationRef, ttl: number | null, policy: WritePolicy): Promise<void> {
-    this.fast.setTtl(ref, ttl);
     await this.scripts.run("setttl", ref, "", policy, [ttlArg(ttl)]);
-    this.fast.setTtl(ref, ttl);
   }
 
   async getTtl(ref: ConversationRef): Promise<number | null | undefined> {
@@ -285,19 +219,11 @@ export class RedisStore implements MemoryStore {
   }
 
   async clear(ref: ConversationRef): Promise<number> {
-    return this.cleared(ref, "fields");
+    return Number(await this.scripts.run("clear", ref, "", undefined, ["fields"]));
   }
 
   async deleteConversation(ref: ConversationRef): Promise<number> {
-    return this.cleared(ref, "all");
-  }
-
-  /** The clear script; the fast paths forget the conversation before and after (and, for "all", its TTL setting). */
-  private async cleared(ref: ConversationRef, what: "fields" | "all"): Promise<number> {
-    this.fast.forget(ref, what === "all");
-    const removed = Number(await this.scripts.run("clear", ref, "", undefined, [what]));
-    this.fast.forget(ref, what === "all");
-    return removed;
+    return Number(await this.scripts.run("clear", ref, "", undefined, ["all"]));
   }
 
   async serverTime(): Promise<number> {
@@ -310,7 +236,6 @@ export class RedisStore implements MemoryStore {
   }
 
   sweepExpired(keyPrefix: string, cutoff: number, cursor: number, dryRun: boolean): Promise<SweepStep> {
-    if (!dryRun) this.fast.forgetAll();
     return sweepExpired(this.scripts.registry, keyPrefix, cutoff, cursor, dryRun);
   }
 

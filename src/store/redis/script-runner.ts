@@ -40,22 +40,31 @@ export function checkDurability(
   return { replicas, timeoutMs: waitMs };
 }
 
+/** A durable write's script was not cached: `retry` is its EVAL, sent after the first WAIT. */
+class NoScriptRetry extends Error {
+  constructor(readonly retry: Promise<unknown>) {
+    super("NOSCRIPT");
+  }
+}
+
 /** Runs the scripts of one `RedisStore` over its connection. */
 export class ScriptRunner {
   /**
-   * Scripts this connection has seen Redis answer (so Redis has them cached). Until then a
-   * script is sent with `EVAL` rather than `EVALSHA`: a NOSCRIPT retry would let a later
-   * call overtake it, and calls issued together must reach Redis in call order. Forgotten on
-   * any connection error (a restarted Redis has lost them).
+   * Scripts this connection has seen each server answer (so that server has them cached), as
+   * `<node>\0<script>`. Until then a script is sent to a server with `EVAL` rather than
+   * `EVALSHA`: a NOSCRIPT retry would let a later call on the same conversation overtake it,
+   * and calls issued together must take effect in call order. Forgotten on any connection
+   * error (a restarted Redis has lost them), on a Sentinel promotion, and on any NOSCRIPT (a
+   * `SCRIPT FLUSH`). docs/architecture.md, "Call order", says what is left.
    */
-  private readonly loaded = new Set<ScriptName>();
+  private readonly loaded = new Set<string>();
 
   constructor(
     private readonly conn: RedisConnection,
     private readonly scripts: Record<ScriptName, Script>,
     private readonly durability: Durability | undefined,
   ) {
-    conn.onError(() => this.loaded.clear());
+    conn.onServerChange(() => this.loaded.clear());
   }
 
   /**
@@ -93,22 +102,20 @@ export class ScriptRunner {
     ref: ConversationRef,
     field: string,
   ): Promise<Reply> {
-    const script = this.scripts[name];
-    const tail = [String(keys.length), ...keys, ...argv];
     const wait = ["WAIT", String(durability.replicas), String(durability.timeoutMs)];
     // Issued back to back, so WAIT follows the write on the same connection.
-    const write = this.conn.send(["EVALSHA", script.sha, ...tail], keys[0]);
+    const write = this.evalScript(name, keys, argv, true);
     let waited = this.conn.send(wait, keys[0]);
     // Observed now: if the connection drops, both reject, and the write's error is the one to report.
     waited.catch(() => {});
-    let reply: Reply;
-    try {
-      reply = await write;
-    } catch (err) {
-      if (!(err instanceof ErrorReply) || !err.message.startsWith("NOSCRIPT")) throw err;
-      reply = await this.conn.send(["EVAL", script.source, ...tail], keys[0]);
-      waited = this.conn.send(wait, keys[0]);
-    }
+    let retried = false;
+    const reply = await write.catch((err: unknown) => {
+      if (!(err instanceof NoScriptRetry)) throw err;
+      retried = true;
+      return err.retry;
+    });
+    // A NOSCRIPT retry ran after the first WAIT: wait again, behind it.
+    if (retried) waited = this.conn.send(wait, keys[0]);
     const acked = Number(await waited);
     if (acked < durability.replicas) {
       throw new StoreError(
@@ -135,25 +142,31 @@ export class ScriptRunner {
     name: ScriptName,
     keys: readonly string[],
     args: readonly string[],
+    durable = false,
   ): Promise<Reply> {
     const script: Script = this.scripts[name];
     const tail = [String(keys.length), ...keys, ...args];
-    if (!this.loaded.has(name)) {
+    const seen = `${this.conn.nodeOf(keys[0])}\0${name}`;
+    if (!this.loaded.has(seen)) {
       let reply: Reply;
       try {
         reply = await this.conn.send(["EVAL", script.source, ...tail], keys[0]);
       } catch (err) {
-        if (err instanceof ErrorReply) this.loaded.add(name); // the script ran, and raised
+        if (err instanceof ErrorReply) this.loaded.add(seen); // the script ran, and raised
         throw err;
       }
-      this.loaded.add(name);
+      this.loaded.add(seen);
       return reply;
     }
     try {
       return await this.conn.send(["EVALSHA", script.sha, ...tail], keys[0]);
     } catch (err) {
       if (!(err instanceof ErrorReply) || !err.message.startsWith("NOSCRIPT")) throw err;
-      return await this.conn.send(["EVAL", script.source, ...tail], keys[0]);
+      this.loaded.clear();
+      const retry = this.conn.send(["EVAL", script.source, ...tail], keys[0]);
+      if (!durable) return await retry;
+      retry.catch(() => {});
+      throw new NoScriptRetry(retry);
     }
   }
 

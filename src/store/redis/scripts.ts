@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 
 /**
  * The scripts, each in `lua/<name>-<numkeys>.lua`, with the prelude it is prefixed with:
- * `read` (`readlib.lua`) for reads, `write` (`readlib.lua` + `sizelib.lua` + `lib.lua`) for
- * writes, `registry` (`sizelib.lua` + `reglib.lua`) for registry-bucket scripts. Preludes are kept apart because Redis runs a
+ * `read` (`readlib.lua`) for reads, `write` (`readlib.lua` + `lib.lua`) for writes, `registry`
+ * (`reglib.lua`) for registry-bucket scripts. Preludes are kept apart because Redis runs a
  * script's whole prelude on every call: the read path pays only for what reads need.
  */
 export const SCRIPT_NAMES = {
@@ -53,11 +53,10 @@ export function loadScripts(): Record<ScriptName, Script> {
   const dir = new URL("./lua/", import.meta.url);
   const read = (file: string) => readFileSync(fileURLToPath(new URL(file, dir)), "utf8");
   const readlib = read("readlib.lua");
-  const sizelib = read("sizelib.lua");
   const preludes = {
     read: readlib,
-    write: `${readlib}\n${sizelib}\n${read("lib.lua")}`,
-    registry: `${sizelib}\n${read("reglib.lua")}`,
+    write: `${readlib}\n${read("lib.lua")}`,
+    registry: read("reglib.lua"),
   };
   const out = {} as Record<ScriptName, Script>;
   const entries = Object.entries(SCRIPT_NAMES) as Array<

@@ -23,6 +23,7 @@ import {
   type RedisSentinelOptions,
 } from "redis";
 import { ValidationError } from "../../errors.js";
+import { keySlot } from "../../keys.js";
 
 /** The part of a node-redis standalone client that convmem uses. */
 export interface RedisClientLike {
@@ -41,6 +42,8 @@ export interface RedisClusterLike {
   readonly isOpen: boolean;
   readonly isReady: boolean;
   readonly masters: readonly unknown[];
+  /** Slot → shard map (node-redis >= 4); used to tell which node a key's script runs on. */
+  readonly slots?: ReadonlyArray<{ master?: { host?: string; port?: number } } | undefined>;
   connect(): Promise<unknown>;
   sendCommand(
     firstKey: string | undefined,
@@ -87,7 +90,14 @@ export interface Transport {
   readonly owned: boolean;
   connect(): Promise<unknown>;
   send(args: readonly string[], key: string | undefined): Promise<unknown>;
+  /**
+   * Which server a command on `key` goes to now ("" when there is only one at a time), so the
+   * script runner can tell which servers have seen a script.
+   */
+  nodeOf(key: string | undefined): string;
   onError(listener: (err: unknown) => void): void;
+  /** Calls `listener` when the servers behind the client may have changed (Sentinel promotion). */
+  onTopologyChange(listener: () => void): void;
   onReady(listener: () => void): void;
   close(): Promise<void>;
   destroy(): void;
@@ -160,7 +170,12 @@ export function parseSentinelUrl(url: string): RedisSentinelOptions | undefined 
 type AnyClient = RedisClientLike | RedisClusterLike | RedisSentinelLike;
 
 /** A transport over any client kind; only sending (routing) differs between them. */
-function wrap(client: AnyClient, owned: boolean, send: Transport["send"]): Transport {
+function wrap(
+  client: AnyClient,
+  owned: boolean,
+  send: Transport["send"],
+  nodeOf: Transport["nodeOf"] = () => "",
+): Transport {
   return {
     get isOpen() {
       return client.isOpen;
@@ -171,7 +186,10 @@ function wrap(client: AnyClient, owned: boolean, send: Transport["send"]): Trans
     owned,
     connect: () => client.connect(),
     send,
+    nodeOf,
     onError: (listener) => void client.on("error", listener),
+    onTopologyChange: (listener) =>
+      void (client as unknown as NodeJS.EventEmitter).on("topology-change", listener),
     // Standalone clients emit "ready" on every (re)connection; the other kinds may not.
     onReady: (listener) => void (client as unknown as NodeJS.EventEmitter).on("ready", listener),
     close: async () => {
@@ -185,7 +203,15 @@ function wrap(client: AnyClient, owned: boolean, send: Transport["send"]): Trans
 const standalone = (client: RedisClientLike, owned: boolean) =>
   wrap(client, owned, (args) => client.sendCommand(args));
 const cluster = (client: RedisClusterLike, owned: boolean) =>
-  wrap(client, owned, (args, key) => client.sendCommand(key, false, args));
+  wrap(
+    client,
+    owned,
+    (args, key) => client.sendCommand(key, false, args),
+    (key) => {
+      const master = key === undefined ? undefined : client.slots?.[keySlot(key)]?.master;
+      return master ? `${master.host}:${master.port}` : "?";
+    },
+  );
 const sentinel = (client: RedisSentinelLike, owned: boolean) =>
   wrap(client, owned, (args) => client.sendCommand(false, args));
 

@@ -9,7 +9,6 @@ local key = KEYS[4]
 local st = list_state(s, key, false)
 if not st then return fail('WRONGTYPE') end
 local id = ARGV[4]
-if st == 'list' then sync_size(s, key, redis.call('LLEN', key)) end
 if st == 'list' and redis.call('SISMEMBER', MIDS, id) == 1 then
   local n = redis.call('LLEN', key)
   local hi = n - 1
@@ -31,7 +30,6 @@ local dropped
 n, dropped = trim_oldest(key, n, tonumber(ARGV[7]))
 local size = s.size + #raw - dropped
 local at = deadline_of(s, 'c')
-if not expiry_kept(s, st, at) then expire_at(key, at) end
-expire_at(MIDS, at)
-commit(s, FIELD, 'c', size, n)
+expire_list(s, st, key, at)
+commit(s, FIELD, 'c', size)
 return { 1, NOW }

@@ -25,6 +25,6 @@ end
 if not same then return { 0, cur } end
 prepare(s, FIELD)
 local nk = 6 + en
-local size, len = write_value(s, FIELD, KEYS[4], ARGV[nk], ARGV, nk + 1, #ARGV, 'c')
-commit(s, FIELD, 'c', size, len)
+local size = write_value(s, FIELD, KEYS[4], ARGV[nk], ARGV, nk + 1, #ARGV, 'c')
+commit(s, FIELD, 'c', size)
 return { 1 }

@@ -1,5 +1,8 @@
 -- clear: deletes every field. ARGV[4] 'all' also forgets the conversation's meta (its TTL
--- setting); 'fields' keeps the TTL setting. Returns the number of live fields removed.
+-- setting); 'fields' keeps the TTL setting for the next write, for as long as a conversation
+-- written now would live: one TTL from now (a persistent setting stays registered, so the next
+-- cleanup sweep forgets it if nothing is written meanwhile). No key is left without expiry and
+-- outside the registry. Returns the number of live fields removed.
 local s = { dl = tonumber(redis.call('HGET', META, 'dl')) }
 local modes, _, order = all_fields()
 local removed = 0
@@ -7,17 +10,19 @@ for _, name in ipairs(order) do
   if mode_alive(s, modes[name]) then removed = removed + 1 end
   drop_key(name)
 end
-redis.call('DEL', MIDS)
-redis.call('ZREM', REGISTRY, string.match(META, '^[^{]*{(.*)}$'))
-if ARGV[4] == 'all' then
-  redis.call('DEL', META)
-else
-  local ttl = redis.call('HGET', META, 'ttl')
-  local pttl = redis.call('PTTL', META)
-  redis.call('DEL', META)
-  if ttl then
-    redis.call('HSET', META, 'ttl', ttl)
-    if pttl > 0 then redis.call('PEXPIRE', META, pttl) end
+local eid = string.match(META, '^[^{]*{(.*)}$')
+local ttl = tonumber(redis.call('HGET', META, 'ttl'))
+-- A conversation that had expired entirely has already lost its setting (lib.lua prepare).
+if removed == 0 and s.dl ~= nil and s.dl ~= -1 and NOW >= s.dl then ttl = nil end
+redis.call('DEL', MIDS, META)
+redis.call('ZREM', REGISTRY, eid)
+if ARGV[4] ~= 'all' and ttl then
+  if ttl == -1 then
+    redis.call('HSET', META, 'ttl', ttl, 'la', NOW, 'rg', NOW)
+    redis.call('ZADD', REGISTRY, NOW, eid)
+  else
+    redis.call('HSET', META, 'ttl', ttl, 'la', NOW)
+    redis.call('PEXPIREAT', META, NOW + ttl * 1000)
   end
 end
 return removed

@@ -2,7 +2,7 @@
 -- ARGV[4] what: 'keys' -> { name... }; 'items' -> { name, value, ... } (value as `get` returns it);
 -- 'sizes' -> { name, bytes, ... }.
 local s = { dl = tonumber(redis.call('HGET', META, 'dl')) }
-local modes, sizes, order, counts = all_fields()
+local modes, sizes, order = all_fields()
 local what = ARGV[4]
 local out = {}
 for _, name in ipairs(order) do
@@ -11,7 +11,7 @@ for _, name in ipairs(order) do
       out[#out + 1] = name
     elseif what == 'sizes' then
       out[#out + 1] = name
-      out[#out + 1] = field_size(fkey(name), sizes[name], counts[name])
+      out[#out + 1] = sizes[name] or 0
     else
       local v = read_value(fkey(name))
       if v then

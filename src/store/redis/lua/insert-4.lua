@@ -9,7 +9,6 @@ local v = ARGV[5]
 local n = 0
 if st == 'list' then
   n = redis.call('LLEN', key)
-  sync_size(s, key, n)
 end
 local i = tonumber(ARGV[4])
 if i < 0 then i = math.max(i + n, 0) elseif i > n then i = n end
@@ -27,7 +26,6 @@ else
 end
 if FIELD == MESSAGES then index_ids({ v }, 1, 1, true) end
 local at = deadline_of(s, 'c')
-if not expiry_kept(s, st, at) then expire_at(key, at) end
-if FIELD == MESSAGES and redis.call('EXISTS', MIDS) == 1 then expire_at(MIDS, at) end
-commit(s, FIELD, 'c', s.size + #v, len)
+expire_list(s, st, key, at)
+commit(s, FIELD, 'c', s.size + #v)
 return len

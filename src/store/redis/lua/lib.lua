@@ -1,25 +1,23 @@
--- lib.lua: write helpers, loaded after readlib.lua and sizelib.lua (whose locals it uses).
-
--- Conversations with a TTL below EXACT_BELOW seconds keep their keys' physical expiry equal to
--- the logical deadline (every write renews every key); longer TTLs renew physical expiry
--- lazily, to now + 2*TTL once the deadline would pass it. Either way a key outlives its
--- conversation's deadline by at most one TTL, and by at least EXACT_BELOW seconds only when
--- the deadline is that far away: a client's fast-path command decided up to a second before
--- it runs never finds the key of a conversation that died meanwhile (see fast-paths.ts).
-local EXACT_BELOW = 10
+-- lib.lua: write helpers, loaded after readlib.lua (whose locals it uses).
+--
+-- Physical expiry. Fields that follow the conversation TTL T expire logically at `dl` (checked
+-- against TIME by every script); their keys expire physically at `pd`, renewed lazily to
+-- NOW + 2T once dl would pass it (one PEXPIREAT per field every T, not per write). So for
+-- every key: dl <= pd <= dl + T. A pinned field's key expires exactly at its own deadline; the
+-- message-id index expires with the history; the meta hash at the latest of them (`md`).
 
 -- Loads the conversation state and one field's mode/size.
 local function load(field)
-  local m = redis.call('HMGET', META, 'ttl', 'dl', 'pd', 'md', 'rg', 'f:' .. field, 's:' .. field,
-    'n:' .. field)
+  local m = redis.call('HMGET', META, 'ttl', 'dl', 'pd', 'md', 'rg', 'f:' .. field, 's:' .. field)
   return { ttl = tonumber(m[1]), dl = tonumber(m[2]), pd = tonumber(m[3]), md = tonumber(m[4]),
-           rg = tonumber(m[5]), mode = m[6] or nil, size = tonumber(m[7]) or 0, n = tonumber(m[8]) }
+           rg = tonumber(m[5]), mode = m[6] or nil, old = m[6] or nil, size = tonumber(m[7]) or 0 }
 end
 
--- All fields recorded in meta: { name = mode }, plus sizes and list counts, from one HGETALL.
+-- All fields recorded in meta: { name = mode }, their sizes, and their names in order, from one
+-- HGETALL.
 local function all_fields()
   local flat = redis.call('HGETALL', META)
-  local modes, sizes, order, counts = {}, {}, {}, {}
+  local modes, sizes, order = {}, {}, {}
   for i = 1, #flat, 2 do
     local k, v = flat[i], flat[i + 1]
     local p = string.sub(k, 1, 2)
@@ -29,11 +27,9 @@ local function all_fields()
       order[#order + 1] = name
     elseif p == 's:' then
       sizes[string.sub(k, 3)] = tonumber(v)
-    elseif p == 'n:' then
-      counts[string.sub(k, 3)] = v
     end
   end
-  return modes, sizes, order, counts
+  return modes, sizes, order
 end
 
 local function drop_key(field)
@@ -42,7 +38,7 @@ local function drop_key(field)
 end
 
 local function forget(field)
-  redis.call('HDEL', META, 'f:' .. field, 's:' .. field, 'n:' .. field)
+  redis.call('HDEL', META, 'f:' .. field, 's:' .. field)
 end
 
 -- Removes every dead field (physically and from meta).
@@ -86,10 +82,9 @@ local function prepare(s, field)
     s.renew = s.pd ~= nil and s.pd ~= -1
   else
     s.dl2 = NOW + T * 1000
-    if T < EXACT_BELOW then
-      s.pd2 = s.dl2
-      s.renew = s.pd ~= nil
-    elseif s.pd == nil or s.pd == -1 or s.pd < s.dl2 then
+    -- Renewed when the new deadline would pass it, and also when it lies more than one TTL
+    -- beyond it (the TTL got shorter: another manager's defaultTtl), so pd <= dl + T holds.
+    if s.pd == nil or s.pd == -1 or s.pd < s.dl2 or s.pd > s.dl2 + T * 1000 then
       s.pd2 = NOW + 2 * T * 1000
       s.renew = s.pd ~= nil
     else
@@ -116,33 +111,55 @@ local function expire_field(field, at)
   if field == MESSAGES then expire_at(MIDS, at) end
 end
 
+-- After a write of the list field FIELD at `key` (st: its list_state before the write): gives it
+-- the physical expiry `at` unless it already has it. The history's id index is always given
+-- the same expiry (the write may have created it, or the history's expiry may have moved), so
+-- it lives exactly as long as the history.
+local function expire_list(s, st, key, at)
+  if not expiry_kept(s, st, at) then expire_at(key, at) end
+  if FIELD == MESSAGES then expire_at(MIDS, at) end
+end
+
 -- The deadline of a field written now with mode `mode`.
 local function deadline_of(s, mode)
   if mode == 'c' then return s.pd2 end
   return tonumber(mode)
 end
 
--- After a write of `field` (mode, size; len = its element count when it is a list): renews
--- other fields if due, extends meta, records state.
-local function commit(s, field, mode, size, len)
+-- The later of two physical deadlines (ms; -1 = never; nil = none).
+local function later(a, b)
+  if a == nil then return b end
+  if b == nil then return a end
+  if a == -1 or b == -1 then return -1 end
+  if b > a then return b end
+  return a
+end
+
+-- After a write of `field` (its new mode and size; mode nil when the write removed it): renews
+-- the other fields' physical expiry if due, records state, gives the meta hash the expiry it
+-- needs. The meta's expiry is recomputed from every pin when a renewal ran, when a pin was
+-- released (this field was pinned), or when meta had none; otherwise it only ever grows.
+local function commit(s, field, mode, size)
+  local modes, sizes, order
+  local recompute = s.renew or s.md == nil or (s.old ~= nil and s.old ~= 'c')
+  if recompute then modes, sizes, order = all_fields() end
   if s.renew then
-    local modes, _, order = all_fields()
     for _, name in ipairs(order) do
       if modes[name] == 'c' and name ~= field then expire_field(name, s.pd2) end
     end
   end
   local need = s.pd2
-  if mode and mode ~= 'c' then
-    local d = tonumber(mode)
-    if d == -1 or need == -1 then need = -1 elseif d > need then need = d end
-  end
-  local md = s.md
-  if need == -1 then
-    if md ~= -1 then redis.call('PERSIST', META); md = -1 end
-  elseif md ~= -1 and (md == nil or need > md) then
-    md = need
+  if mode and mode ~= 'c' then need = later(need, tonumber(mode)) end
+  if recompute then
+    for _, name in ipairs(order) do
+      local m = modes[name]
+      if name ~= field and m ~= 'c' then need = later(need, tonumber(m)) end
+    end
   else
-    need = nil
+    need = later(need, s.md)
+  end
+  if need ~= s.md then
+    if need == -1 then redis.call('PERSIST', META) else redis.call('PEXPIREAT', META, need) end
   end
   local rg = s.rg
   if rg == nil or NOW - rg >= REG_EVERY or NOW < rg then
@@ -152,16 +169,12 @@ local function commit(s, field, mode, size, len)
     -- conversation that never expires as a whole does not collect dead entries in its meta.
     if s.rg ~= nil then purge_dead(s) end
   end
-  if len then
-    redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', md or -1, 'la', NOW, 'rg', rg,
-      'f:' .. field, mode, 's:' .. field, size, 'n:' .. field, len)
-  elseif mode then
-    redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', md or -1, 'la', NOW, 'rg', rg,
+  if mode then
+    redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', need, 'la', NOW, 'rg', rg,
       'f:' .. field, mode, 's:' .. field, size)
   else
-    redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', md or -1, 'la', NOW, 'rg', rg)
+    redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', need, 'la', NOW, 'rg', rg)
   end
-  if need and need ~= -1 then redis.call('PEXPIREAT', META, need) end
 end
 
 -- The JSON-encoded id of a message element (`{"id":"..."` prefix), or nil.
@@ -208,46 +221,29 @@ local function sum_bytes(items, from, to)
   return total
 end
 
--- Brings s.size up to date for a list of `len` elements (its length before this script changed
--- it): adds the elements appended by fast-path RPUSHX beyond the count meta covers. For the
--- history, also indexes those messages' ids (call after prepare: MIDS gets their deadline).
-local function sync_size(s, key, len)
-  local c = s.n or len
-  if len > c then
-    local tail = redis.call('LRANGE', key, c, len - 1)
-    s.size = s.size + sum_bytes(tail, 1, #tail)
-    if FIELD == MESSAGES then
-      index_ids(tail, 1, #tail, true)
-      expire_at(MIDS, s.pd2)
-    end
-  end
-end
-
 -- Classifies a field for a list operation: 'none' (missing or empty list), 'list', or
 -- returns false for a non-list value. Deletes an empty-list marker so RPUSH can create the list.
--- A 'none' field's key may still exist (a dead field, or a key a fast-path INCRBY recreated):
--- for a write it is deleted too.
+-- A 'none' field's key may still exist (a dead field not yet reclaimed): for a write it is
+-- deleted too.
 local function list_state(s, key, for_write)
   if not mode_alive(s, s.mode) then
     if for_write then redis.call('DEL', key) end
     s.size = 0
-    s.n = 0
     return 'none'
   end
   local ty = redis.call('TYPE', key)['ok']
   if ty == 'list' then return 'list' end
-  if ty == 'none' then s.size = 0; s.n = 0; return 'none' end
+  if ty == 'none' then s.size = 0; return 'none' end
   if ty == 'string' and redis.call('GET', key) == EMPTY then
     if for_write then redis.call('DEL', key) end
     s.size = 0
-    s.n = 0
     return 'none'
   end
   return false
 end
 
 -- Writes a whole value: kind 's' (items[from] is the raw JSON) or 'l' (items[from..to] elements).
--- Returns its size in bytes and, for a list, its element count.
+-- Returns its size in bytes.
 local function write_value(s, field, key, kind, items, from, to, mode)
   local at = deadline_of(s, mode)
   if field == MESSAGES then redis.call('DEL', MIDS) end
@@ -257,7 +253,7 @@ local function write_value(s, field, key, kind, items, from, to, mode)
   end
   if to < from then
     if at == -1 then redis.call('SET', key, EMPTY) else redis.call('SET', key, EMPTY, 'PXAT', at) end
-    return 0, 0
+    return 0
   end
   redis.call('DEL', key)
   rpush(key, items, from, to)
@@ -266,7 +262,7 @@ local function write_value(s, field, key, kind, items, from, to, mode)
     if at ~= -1 and redis.call('EXISTS', MIDS) == 1 then redis.call('PEXPIREAT', MIDS, at) end
   end
   if at ~= -1 then redis.call('PEXPIREAT', key, at) end
-  return sum_bytes(items, from, to), to - from + 1
+  return sum_bytes(items, from, to)
 end
 
 -- Removes the element at 0-based index i of a list of length n (a middle element via a

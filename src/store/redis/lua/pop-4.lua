@@ -7,7 +7,6 @@ local st = list_state(s, key, false)
 if st == false then return fail('WRONGTYPE') end
 if st == 'none' then return fail('INDEX') end
 local n = redis.call('LLEN', key)
-sync_size(s, key, n)
 local i = tonumber(ARGV[4])
 if i < 0 then i = i + n end
 if i < 0 or i >= n then return fail('INDEX') end
@@ -15,6 +14,7 @@ local v = redis.call('LINDEX', key, i)
 remove_index(key, i, n)
 if FIELD == MESSAGES then index_ids({ v }, 1, 1, false) end
 local at = deadline_of(s, 'c')
-if n == 1 then keep_empty(key, at) elseif not expiry_kept(s, st, at) then expire_at(key, at) end
-commit(s, FIELD, 'c', s.size - #v, n - 1)
+if n == 1 then keep_empty(key, at) end
+expire_list(s, n == 1 and 'none' or st, key, at)
+commit(s, FIELD, 'c', s.size - #v)
 return v

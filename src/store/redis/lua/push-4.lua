@@ -9,12 +9,10 @@ if not st then return fail('WRONGTYPE') end
 local n
 if #ARGV >= 5 then
   n = rpush(key, ARGV, 5, #ARGV)
-  sync_size(s, key, n - (#ARGV - 4))
   s.size = s.size + sum_bytes(ARGV, 5, #ARGV)
   if FIELD == MESSAGES then index_ids(ARGV, 5, #ARGV, true) end
 elseif st == 'list' then
   n = redis.call('LLEN', key)
-  sync_size(s, key, n)
 else
   n = 0
 end
@@ -25,8 +23,7 @@ local at = deadline_of(s, 'c')
 if n == 0 then
   keep_empty(key, at)
 else
-  if not expiry_kept(s, st, at) then expire_at(key, at) end
-  if FIELD == MESSAGES and redis.call('EXISTS', MIDS) == 1 then expire_at(MIDS, at) end
+  expire_list(s, st, key, at)
 end
-commit(s, FIELD, 'c', size, n)
+commit(s, FIELD, 'c', size)
 return n

@@ -16,17 +16,18 @@
 --   ttl  conversation TTL set by setTtl (seconds, -1 = never); absent -> ARGV[2]
 --   dl   logical deadline (ms, server clock) of fields following the conversation TTL; -1 = never
 --   pd   physical deadline (ms) of those fields' keys: renewed lazily to now + 2*TTL once dl
---        would pass it, so a write costs O(1) and memory is reclaimed within one TTL period;
---        equal to dl (renewed on every write) when the TTL is below 10 s (lib.lua EXACT_BELOW)
---   md   physical deadline of the meta hash itself (max of pd and pinned deadlines); -1 = never
---   la   last write (ms)
+--        would pass it (or once it lies more than one TTL beyond dl), so a write costs O(1)
+--        and memory is reclaimed within one TTL period: dl <= pd <= dl + TTL
+--   md   physical deadline of the meta hash itself (the latest of pd and the pinned
+--        deadlines); -1 = never
+--   la   last write (ms), set by every write
 --   rg   when the conversation was last (re)registered in KEYS[3]; re-registered at most every
 --        REG_EVERY ms, so the registry score is never ahead of `la` and lags it by < REG_EVERY
 --   f:<field>  'c' (follows the conversation TTL) or the field's own deadline (ms; -1 = never)
---   s:<field>  UTF-8 bytes of a list field's elements, the first n:<field> of them (elements
---              appended since by fast-path RPUSHX are summed when needed: sizelib.lua);
---              scalars are measured with STRLEN instead (fast-path SETs do not update meta)
---   n:<field>  the number of a list's elements s:<field> covers
+--   s:<field>  UTF-8 bytes of the field's encoded value (a list: the sum of its elements),
+--              kept up to date by every write
+-- Every decision (alive? which mode? is this id new?) is taken here, against TIME and this
+-- hash, in the same atomic step as the write: no client-side belief enters a write.
 -- Expiry seen through the API is exact: every script checks deadlines against TIME.
 -- Values are stored as the client encoded them: no script ever decodes a user value.
 -- Errors are raised before the first write of a script, so a failed call changes nothing.

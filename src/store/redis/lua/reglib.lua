@@ -34,7 +34,7 @@ local function summary(eid)
       end
       if alive then
         live = live + 1
-        bytes = bytes + field_size(PREFIX .. ':conv:{' .. eid .. '}:' .. name, h['s:' .. name], h['n:' .. name])
+        bytes = bytes + (tonumber(h['s:' .. name]) or 0)
       end
     end
   end

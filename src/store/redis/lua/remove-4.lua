@@ -11,10 +11,10 @@ local i = tonumber(ARGV[4])
 local v = ARGV[5]
 if redis.call('LINDEX', key, i) ~= v then return 0 end
 prepare(s, FIELD)
-sync_size(s, key, n)
 remove_index(key, i, n)
 if FIELD == MESSAGES then index_ids({ v }, 1, 1, false) end
 local at = deadline_of(s, 'c')
-if n == 1 then keep_empty(key, at) elseif not expiry_kept(s, 'list', at) then expire_at(key, at) end
-commit(s, FIELD, 'c', s.size - #v, n - 1)
+if n == 1 then keep_empty(key, at) end
+expire_list(s, n == 1 and 'none' or 'list', key, at)
+commit(s, FIELD, 'c', s.size - #v)
 return 1

@@ -5,6 +5,6 @@ local s = load(FIELD)
 prepare(s, FIELD)
 local mode = 'c'
 if ARGV[4] == '-1' then mode = '-1' elseif ARGV[4] ~= '' then mode = tostring(NOW + tonumber(ARGV[4]) * 1000) end
-local size, len = write_value(s, FIELD, KEYS[4], ARGV[5], ARGV, 6, #ARGV, mode)
-commit(s, FIELD, mode, size, len)
+local size = write_value(s, FIELD, KEYS[4], ARGV[5], ARGV, 6, #ARGV, mode)
+commit(s, FIELD, mode, size)
 return 1

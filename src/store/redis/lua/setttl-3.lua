@@ -7,6 +7,10 @@ redis.call('HSET', META, 'ttl', T)
 s.ttl = T
 s.keep_ttl = true
 s.mode = nil
+s.old = nil
+-- Physical expiry is recomputed from the new TTL (also when it got shorter), and applied below
+-- to every live field: pd <= dl + T again.
+s.pd = nil
 prepare(s, '')
 local modes, _, order = all_fields()
 for _, name in ipairs(order) do

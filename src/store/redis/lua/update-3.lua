@@ -11,8 +11,8 @@ local last = nil
 for _, g in ipairs(groups) do
   local s = load(g.field)
   prepare(s, g.field)
-  local size, len = write_value(s, g.field, fkey(g.field), g.kind, ARGV, g.from, g.to, 'c')
-  commit(s, g.field, 'c', size, len)
+  local size = write_value(s, g.field, fkey(g.field), g.kind, ARGV, g.from, g.to, 'c')
+  commit(s, g.field, 'c', size)
   last = s
 end
 return last and 1 or 0
