@@ -177,7 +177,9 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     options: ModifyOptions<S[K]> = {},
   ): Promise<S[K]> {
     checkField(field);
-    return await this.ctx.order.exclusive(this.ref.keys.meta, () => modifyField(this.target, field, fn, options));
+    return await this.ctx.order.exclusive(this.ref.keys.meta, () =>
+      modifyField(this.target, field, fn, options),
+    );
   }
 
   // ---- lists -----------------------------------------------------------------------------
@@ -316,7 +318,9 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     totalSizeBytes: number;
     fields: Record<string, number>;
   }> {
-    const sizes = (await this.op(() => this.ctx.store.sizes(this.ref))).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const sizes = (await this.op(() => this.ctx.store.sizes(this.ref))).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     const totalSizeBytes = sizes.reduce((sum, [, bytes]) => sum + bytes, 0);
     return {
       conversationId: this.conversationId,

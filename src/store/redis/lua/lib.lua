@@ -158,9 +158,6 @@ local function commit(s, field, mode, size)
   else
     need = later(need, s.md)
   end
-  if need ~= s.md then
-    if need == -1 then redis.call('PERSIST', META) else redis.call('PEXPIREAT', META, need) end
-  end
   local rg = s.rg
   if rg == nil or NOW - rg >= REG_EVERY or NOW < rg then
     redis.call('ZADD', REGISTRY, NOW, string.match(META, '^[^{]*{(.*)}$'))
@@ -174,6 +171,11 @@ local function commit(s, field, mode, size)
       'f:' .. field, mode, 's:' .. field, size)
   else
     redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', need, 'la', NOW, 'rg', rg)
+  end
+  -- After the HSET: on a new conversation it creates the hash, which an earlier PEXPIREAT
+  -- would have missed.
+  if need ~= s.md then
+    if need == -1 then redis.call('PERSIST', META) else redis.call('PEXPIREAT', META, need) end
   end
 end
 
