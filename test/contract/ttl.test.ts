@@ -152,6 +152,24 @@ forEachTarget((t: Target) => {
       assert.equal(await memory.getTtl(), undefined);
     });
 
+    it("clearAll keeps the setTtl value for a write within one TTL, and forgets it after", async () => {
+      const manager = t.newManager({ defaultTtl: 100 });
+      const memory = manager.getMemory(freshId());
+      await memory.set("a", 1);
+      await memory.setTtl(30);
+      assert.equal(await memory.clearAll(), 1);
+      assert.equal(await memory.getTtl(), undefined, "an empty conversation does not exist");
+      await memory.set("b", 1);
+      assert.equal(await memory.getTtl(), 30);
+      const short = manager.getMemory(freshId());
+      await short.setTtl(1);
+      await short.set("a", 1);
+      await short.clearAll();
+      await sleep(1200);
+      await short.set("b", 1);
+      assert.equal(await short.getTtl(), 100, "one TTL after the clear, the setting is gone");
+    });
+
     it("setTtl(null) keeps every field past the default TTL", async () => {
       const id = freshId();
       const memory = t.newManager({ defaultTtl: 1 }).getMemory(id);

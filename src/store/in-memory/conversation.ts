@@ -98,6 +98,15 @@ export function alive(conv: Conversation, field: Field, now: number): boolean {
   return field.mode === null || now < field.mode;
 }
 
+/**
+ * Whether a cleared conversation still holds its `setTtl` value for the next write: until one
+ * TTL after the clear, or (a persistent value) until a cleanup sweep forgets it.
+ */
+export function keepsSetting(conv: Conversation, now: number): boolean {
+  if (conv.ttl === undefined || conv.deadline !== undefined) return false;
+  return conv.keptUntil === undefined ? conv.ttl === null : now < conv.keptUntil;
+}
+
 /** Whether any field of the conversation is live at `now`. */
 export function hasLiveField(conv: Conversation, now: number): boolean {
   for (const f of conv.fields.values()) {

@@ -4,7 +4,7 @@
  * memory stays bounded.
  */
 import type { ConversationInfo, RegistryPage, SweepStep } from "../store.js";
-import { type Conversation, hasLiveField, summary, withinDeadline } from "./conversation.js";
+import { type Conversation, hasLiveField, keepsSetting, summary, withinDeadline } from "./conversation.js";
 
 /** Every conversation of the store, by its meta key. */
 export type Conversations = Map<string, Conversation>;
@@ -78,7 +78,8 @@ export class ExpirySweep {
         return;
       }
       const [key, conv] = next.value;
-      if (!hasLiveField(conv, now) && !withinDeadline(conv, now)) this.conversations.delete(key);
+      if (!hasLiveField(conv, now) && !withinDeadline(conv, now) && !keepsSetting(conv, now))
+        this.conversations.delete(key);
     }
   }
 
