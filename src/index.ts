@@ -52,5 +52,4 @@ export type {
   RegistryPage,
   StoredValue,
   SweepStep,
-  WritePolicy,
 } from "./store/store.js";

@@ -4,7 +4,7 @@
 import { CallOrder } from "./call-order.js";
 import { type Codec, jsonCodec } from "./codec.js";
 import { ValidationError } from "./errors.js";
-import { checkKeyPrefix, conversationKeys, DEFAULT_KEY_PREFIX } from "./keys.js";
+import { checkKeyPrefix, DEFAULT_KEY_PREFIX } from "./keys.js";
 import { ConversationMemory, type MemoryContext } from "./memory.js";
 import type { RedisInput } from "./store/redis/connection.js";
 import { RedisStore } from "./store/redis/redis-store.js";
@@ -105,7 +105,7 @@ export class MemoryManager {
       store: this.store,
       codec: options.codec ?? jsonCodec,
       keyPrefix,
-      policy: { defaultTtl },
+      defaultTtl,
       maxValueBytes,
       maxMessages,
       order: new CallOrder(),
@@ -125,8 +125,8 @@ export class MemoryManager {
   /** Deletes a conversation entirely (its TTL setting included); returns the number of fields removed. */
   async cleanupConversation(conversationId: string): Promise<number> {
     const id = checkConversationId(conversationId);
-    const keys = conversationKeys(this.ctx.keyPrefix, id);
-    return this.ctx.order.run(keys.meta, () => this.store.deleteConversation({ id, keys }));
+    const ref = { prefix: this.ctx.keyPrefix, id, defaultTtl: this.ctx.defaultTtl };
+    return this.ctx.order.run(id, () => this.store.deleteConversation(ref));
   }
 
   /**

@@ -6,10 +6,10 @@
 import type { CallOrder } from "./call-order.js";
 import type { Codec } from "./codec.js";
 import { FieldNotFoundError, ValidationError } from "./errors.js";
-import { conversationKeys, MESSAGES_FIELD } from "./keys.js";
+import { MESSAGES_FIELD } from "./keys.js";
 import { type Message, prepareMessage, readMessages, storedMessage } from "./messages.js";
 import { type ConversationTarget, type ModifyOptions, modifyField, removeFirst } from "./retry.js";
-import type { ConversationRef, MemoryStore, StoredValue, WritePolicy } from "./store/store.js";
+import type { ConversationRef, MemoryStore, StoredValue } from "./store/store.js";
 import { checkField, checkInteger, checkLimit, checkTtl, describe } from "./validate.js";
 import { decodeValue, encodeItem, encodeItems, encodeRecord, encodeValue } from "./values.js";
 
@@ -18,7 +18,8 @@ export interface MemoryContext {
   readonly store: MemoryStore;
   readonly codec: Codec;
   readonly keyPrefix: string;
-  readonly policy: WritePolicy;
+  /** Conversation TTL (seconds) when a conversation has no `setTtl` value; null = never. */
+  readonly defaultTtl: number | null;
   readonly maxValueBytes: number;
   readonly maxMessages: number | undefined;
   /** Keeps calls on one conversation in call order around `modify`/`remove` (call-order.ts). */
@@ -63,7 +64,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   /** The conversation id. */
   readonly conversationId: string;
   private readonly ref: ConversationRef;
-  /** The conversation's store, ref, write policy and value encoding, for the helper modules. */
+  /** The conversation's store, ref and value encoding, for the helper modules. */
   private readonly target: ConversationTarget;
 
   /** @internal Use `manager.getMemory(id)`. */
@@ -72,9 +73,9 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     conversationId: string,
   ) {
     this.conversationId = conversationId;
-    this.ref = { id: conversationId, keys: conversationKeys(ctx.keyPrefix, conversationId) };
+    this.ref = { prefix: ctx.keyPrefix, id: conversationId, defaultTtl: ctx.defaultTtl };
     const values = { codec: ctx.codec, maxValueBytes: ctx.maxValueBytes, conversationId };
-    this.target = { store: ctx.store, ref: this.ref, policy: ctx.policy, values };
+    this.target = { store: ctx.store, ref: this.ref, values };
   }
 
   private decode(value: StoredValue): unknown {
@@ -83,7 +84,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
 
   /** Runs one store operation in call order (call-order.ts): at once unless a `modify`/`remove` is in flight. */
   private op<T>(task: () => Promise<T>): Promise<T> {
-    return this.ctx.order.run(this.ref.keys.meta, task);
+    return this.ctx.order.run(this.conversationId, task);
   }
 
   // ---- dict operations ------------------------------------------------------------------
@@ -118,14 +119,14 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
       checkField(field);
       const ttl = options && "ttl" in options ? checkTtl(options.ttl) : undefined;
       const stored = encodeValue(this.target.values, field, value);
-      return this.op(() => this.ctx.store.set(this.ref, field, stored, ttl, this.ctx.policy));
+      return this.op(() => this.ctx.store.set(this.ref, field, stored, ttl));
     });
   }
 
   /** Stores several fields: all or none, one round trip. */
   async update(record: Partial<S>): Promise<void> {
     const entries = encodeRecord(this.target.values, record);
-    if (entries.length > 0) await this.op(() => this.ctx.store.update(this.ref, entries, this.ctx.policy));
+    if (entries.length > 0) await this.op(() => this.ctx.store.update(this.ref, entries));
   }
 
   /** Whether the field exists. */
@@ -139,7 +140,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   /** Deletes the field; true if it existed. */
   async delete(field: FieldOf<S>): Promise<boolean> {
     checkField(field);
-    return await this.op(() => this.ctx.store.delete(this.ref, field, this.ctx.policy));
+    return await this.op(() => this.ctx.store.delete(this.ref, field));
   }
 
   /** The field names, sorted. Reads the conversation's own index: never scans the keyspace. */
@@ -159,7 +160,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     return settled(() => {
       checkField(field);
       checkInteger(by, "incr amount");
-      return this.op(() => this.ctx.store.incr(this.ref, field, by, this.ctx.policy));
+      return this.op(() => this.ctx.store.incr(this.ref, field, by));
     });
   }
 
@@ -177,7 +178,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     options: ModifyOptions<S[K]> = {},
   ): Promise<S[K]> {
     checkField(field);
-    return await this.ctx.order.exclusive(this.ref.keys.meta, () =>
+    return await this.ctx.order.exclusive(this.conversationId, () =>
       modifyField(this.target, field, fn, options),
     );
   }
@@ -194,7 +195,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
       checkField(field);
       const maxLength = checkLimit(options?.maxLength, "maxLength");
       const item = encodeItem(this.target.values, field, value);
-      return this.op(() => this.ctx.store.push(this.ref, field, [item], maxLength, this.ctx.policy));
+      return this.op(() => this.ctx.store.push(this.ref, field, [item], maxLength));
     });
   }
 
@@ -208,14 +209,14 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     if (!Array.isArray(values)) throw new ValidationError(`extend takes an array, got ${describe(values)}`);
     const maxLength = checkLimit(options?.maxLength, "maxLength");
     const items = encodeItems(this.target.values, field, values);
-    return await this.op(() => this.ctx.store.push(this.ref, field, items, maxLength, this.ctx.policy));
+    return await this.op(() => this.ctx.store.push(this.ref, field, items, maxLength));
   }
 
   /** Removes and returns the element at `index` (Python rules; default the last). */
   async pop<K extends FieldOf<S>>(field: K, index = -1): Promise<ElementOf<S[K]>> {
     checkField(field);
     checkInteger(index, "index");
-    const raw = await this.op(() => this.ctx.store.pop(this.ref, field, index, this.ctx.policy));
+    const raw = await this.op(() => this.ctx.store.pop(this.ref, field, index));
     return this.ctx.codec.decode(raw) as ElementOf<S[K]>;
   }
 
@@ -224,7 +225,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
     checkField(field);
     checkInteger(index, "index");
     const item = encodeItem(this.target.values, field, value);
-    return await this.op(() => this.ctx.store.insert(this.ref, field, index, item, this.ctx.policy));
+    return await this.op(() => this.ctx.store.insert(this.ref, field, index, item));
   }
 
   /**
@@ -234,7 +235,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
    */
   async remove<K extends FieldOf<S>>(field: K, value: ElementOf<S[K]>): Promise<boolean> {
     checkField(field);
-    return await this.ctx.order.exclusive(this.ref.keys.meta, () => removeFirst(this.target, field, value));
+    return await this.ctx.order.exclusive(this.conversationId, () => removeFirst(this.target, field, value));
   }
 
   /** The list (a fresh array), or `list.slice(start, end)` of it; a missing field is `[]`. */
@@ -272,9 +273,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   ): Promise<Message> {
     const message = prepareMessage(this.target.values, role, content, metadata, options);
     const maxMessages = message.maxMessages ?? this.ctx.maxMessages;
-    const result = await this.op(() =>
-      this.ctx.store.addMessage(this.ref, message.prepared, maxMessages, this.ctx.policy),
-    );
+    const result = await this.op(() => this.ctx.store.addMessage(this.ref, message.prepared, maxMessages));
     return storedMessage(result, message);
   }
 
@@ -297,7 +296,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
    */
   async setTtl(seconds: number | null): Promise<void> {
     const ttl = checkTtl(seconds, "setTtl seconds");
-    await this.op(() => this.ctx.store.setTtl(this.ref, ttl, this.ctx.policy));
+    await this.op(() => this.ctx.store.setTtl(this.ref, ttl));
   }
 
   /** Seconds until the conversation expires; null if it never does; undefined if it does not exist. */

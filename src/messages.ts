@@ -1,7 +1,7 @@
 /**
- * Chat messages of the conversation history: checking a new message and preparing it as
- * JSON text around the store's timestamp (so the store never encodes), and turning store
- * replies and the stored history back into {@link Message}s.
+ * Chat messages of the conversation history: checking and encoding a new message (its stored
+ * JSON, built around the store's timestamp by {@link encodeMessage}), and turning store replies
+ * and the stored history back into {@link Message}s.
  */
 import { randomFillSync } from "node:crypto";
 import { decodeJson, encodeJson } from "./codec.js";
@@ -21,14 +21,9 @@ export interface Message {
   metadata: Record<string, unknown>;
 }
 
-/** A new message ready for the store's `addMessage`, with what its reply is built from. */
+/** A new message ready for the store's `addMessage`, and its checked `maxMessages`. */
 export interface NewMessage {
-  readonly id: string;
-  readonly role: string;
-  readonly content: string;
   readonly prepared: PreparedMessage;
-  /** The encoded metadata, decoded again for the returned message's own copy. */
-  readonly metadataJson: string;
   /** `options.maxMessages`, checked; undefined when not given. */
   readonly maxMessages: number | undefined;
 }
@@ -54,8 +49,8 @@ export function newMessageId(): string {
 
 /**
  * Checks a new message (role, content, metadata, `options.id`, `options.maxMessages`, in
- * that order; a missing id is generated) and encodes it as the JSON text before and after
- * its timestamp, checked against `maxValueBytes` with the current time in place of the store's.
+ * that order; a missing id is generated), encodes its metadata, and checks the message's
+ * encoded size against `maxValueBytes` with the current time in place of the store's.
  */
 export function prepareMessage(
   values: ValueContext,
@@ -72,19 +67,31 @@ export function prepareMessage(
   }
   const id = options.id === undefined ? newMessageId() : checkMessageId(options.id);
   const maxMessages = checkLimit(options.maxMessages, "maxMessages");
-  const idJson = JSON.stringify(id);
-  const head = `{"id":${idJson},"role":${JSON.stringify(role)},"content":${JSON.stringify(content)},"timestamp":`;
-  const metadataJson = encodeJson(metadata);
-  const tail = `,"metadata":${metadataJson}}`;
-  checkEncodedSize(values, MESSAGES_FIELD, `${head}${Date.now()}${tail}`, "message");
-  return { id, role, content, prepared: { idJson, head, tail }, metadataJson, maxMessages };
+  const prepared: PreparedMessage = { id, role, content, metadataJson: encodeJson(metadata) };
+  checkEncodedSize(values, MESSAGES_FIELD, encodeMessage(prepared, Date.now()), "message");
+  return { prepared, maxMessages };
+}
+
+/**
+ * The stored JSON of a message as two halves around its timestamp (ms): `head + timestamp +
+ * tail`. Its id comes first, so a store can find it without decoding (`{"id":"…"` prefix).
+ */
+export function messageHalves(message: PreparedMessage): [head: string, tail: string] {
+  const head = `{"id":${JSON.stringify(message.id)},"role":${JSON.stringify(message.role)},"content":${JSON.stringify(message.content)},"timestamp":`;
+  return [head, `,"metadata":${message.metadataJson}}`];
+}
+
+/** The stored JSON of a message stamped `timestamp`. */
+export function encodeMessage(message: PreparedMessage, timestamp: number): string {
+  const [head, tail] = messageHalves(message);
+  return `${head}${timestamp}${tail}`;
 }
 
 /** The message the store added (with its timestamp), or the one already stored under its id. */
 export function storedMessage(result: AddMessageResult, message: NewMessage): Message {
   if (!result.added) return decodeMessage(result.raw);
-  const { id, role, content } = message;
-  const copy = decodeJson(message.metadataJson) as Record<string, unknown>;
+  const { id, role, content, metadataJson } = message.prepared;
+  const copy = decodeJson(metadataJson) as Record<string, unknown>;
   return { id, role, content, timestamp: result.timestamp, metadata: copy };
 }
 

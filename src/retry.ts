@@ -4,7 +4,7 @@
  * {@link ConflictError}. Each runs exclusively on its conversation within its manager.
  */
 import { ConflictError } from "./errors.js";
-import type { ConversationRef, MemoryStore, WritePolicy } from "./store/store.js";
+import type { ConversationRef, MemoryStore } from "./store/store.js";
 import { checkLimit } from "./validate.js";
 import { decodeValue, encodeValue, jsonEqual, type ValueContext } from "./values.js";
 
@@ -19,11 +19,10 @@ export interface ModifyOptions<T> {
 /** Attempts before {@link ConflictError}: `remove` always, `modify` unless given `maxRetries`. */
 const DEFAULT_MODIFY_RETRIES = 100;
 
-/** What a loop works on: one conversation in one store, its write policy and value encoding. */
+/** What a loop works on: one conversation in one store, and its value encoding. */
 export interface ConversationTarget {
   readonly store: MemoryStore;
   readonly ref: ConversationRef;
-  readonly policy: WritePolicy;
   readonly values: ValueContext;
 }
 
@@ -56,7 +55,7 @@ async function modifyLoop<T>(
   options: ModifyOptions<T>,
   maxRetries: number,
 ): Promise<T> {
-  const { store, ref, policy, values } = target;
+  const { store, ref, values } = target;
   const fallback = options.fallback === undefined ? undefined : encodeValue(values, field, options.fallback);
   let current = await store.get(ref, field);
   for (let attempt = 1; attempt <= maxRetries; attempt++) {
@@ -66,7 +65,7 @@ async function modifyLoop<T>(
       field,
       await fn(input === undefined ? undefined : (decodeValue(values.codec, input) as T)),
     );
-    const result = await store.compareAndSet(ref, field, current, next, policy);
+    const result = await store.compareAndSet(ref, field, current, next);
     if (result.ok) return decodeValue(values.codec, next) as T;
     current = result.current;
     if (attempt > 2) await pause(attempt);
@@ -86,7 +85,7 @@ export async function removeFirst(
   field: string,
   value: unknown,
 ): Promise<boolean> {
-  const { store, ref, policy } = target;
+  const { store, ref } = target;
   const { codec } = target.values;
   const encoded = codec.encode(value);
   for (let attempt = 1; attempt <= DEFAULT_MODIFY_RETRIES; attempt++) {
@@ -94,7 +93,7 @@ export async function removeFirst(
     const index = items.findIndex((raw) => raw === encoded || jsonEqual(codec.decode(raw), value));
     if (index < 0) return false;
     const expected = items[index] as string;
-    if (await store.removeAt(ref, field, index, expected, items.length, policy)) return true;
+    if (await store.removeAt(ref, field, index, expected, items.length)) return true;
     if (attempt > 2) await pause(attempt);
   }
   throw new ConflictError(`remove from field ${JSON.stringify(field)} gave up under contention`);

@@ -7,6 +7,7 @@
  * them in `in-memory/table.ts`, the registry walk and sweeps in `in-memory/registry.ts`.
  */
 import { MESSAGES_FIELD } from "../keys.js";
+import { encodeMessage } from "../messages.js";
 import {
   copy,
   dropField,
@@ -32,7 +33,6 @@ import type {
   RegistryPage,
   StoredValue,
   SweepStep,
-  WritePolicy,
 } from "./store.js";
 import { incrRangeError, listIndexError, wrongTypeError } from "./store.js";
 
@@ -56,30 +56,20 @@ export class InMemoryStore implements MemoryStore {
     return this.table.live(ref, field) !== undefined;
   }
 
-  async set(
-    ref: ConversationRef,
-    field: string,
-    value: StoredValue,
-    ttl: FieldTtl,
-    policy: WritePolicy,
-  ): Promise<void> {
-    const conv = this.table.begin(ref, policy);
+  async set(ref: ConversationRef, field: string, value: StoredValue, ttl: FieldTtl): Promise<void> {
+    const conv = this.table.begin(ref);
     const mode: Mode = ttl === undefined ? "c" : ttl === null ? null : this.table.now() + ttl * 1000;
     storeValue(conv, field, value, mode);
   }
 
-  async update(
-    ref: ConversationRef,
-    entries: ReadonlyArray<readonly [string, StoredValue]>,
-    policy: WritePolicy,
-  ): Promise<void> {
-    const conv = this.table.begin(ref, policy);
+  async update(ref: ConversationRef, entries: ReadonlyArray<readonly [string, StoredValue]>): Promise<void> {
+    const conv = this.table.begin(ref);
     for (const [field, value] of entries) storeValue(conv, field, value, "c");
   }
 
-  async delete(ref: ConversationRef, field: string, policy: WritePolicy): Promise<boolean> {
+  async delete(ref: ConversationRef, field: string): Promise<boolean> {
     if (!this.table.live(ref, field)) return false;
-    const conv = this.table.begin(ref, policy);
+    const conv = this.table.begin(ref);
     dropField(conv, field);
     return true;
   }
@@ -92,7 +82,7 @@ export class InMemoryStore implements MemoryStore {
     return this.table.liveItems(ref);
   }
 
-  async incr(ref: ConversationRef, field: string, by: number, policy: WritePolicy): Promise<number> {
+  async incr(ref: ConversationRef, field: string, by: number): Promise<number> {
     const hit = this.table.live(ref, field);
     let current = 0;
     if (hit) {
@@ -103,7 +93,7 @@ export class InMemoryStore implements MemoryStore {
     }
     const next = current + by;
     if (!Number.isSafeInteger(next)) throw incrRangeError(ref, field);
-    const conv = this.table.begin(ref, policy);
+    const conv = this.table.begin(ref);
     storeValue(conv, field, { kind: "scalar", raw: String(next) }, "c");
     return next;
   }
@@ -113,12 +103,11 @@ export class InMemoryStore implements MemoryStore {
     field: string,
     expected: StoredValue | undefined,
     next: StoredValue,
-    policy: WritePolicy,
   ): Promise<CasResult> {
     const hit = this.table.live(ref, field);
     const current = hit ? copy(hit.f) : undefined;
     if (!sameValue(current, expected)) return { ok: false, current };
-    const conv = this.table.begin(ref, policy);
+    const conv = this.table.begin(ref);
     storeValue(conv, field, next, "c");
     return { ok: true };
   }
@@ -128,10 +117,9 @@ export class InMemoryStore implements MemoryStore {
     field: string,
     items: readonly string[],
     maxLength: number | undefined,
-    policy: WritePolicy,
   ): Promise<number> {
     this.table.checkListWritable(ref, field);
-    const conv = this.table.begin(ref, policy);
+    const conv = this.table.begin(ref);
     const list = listFor(ref, conv, field);
     list.push(...items);
     indexIds(conv, field, items, true);
@@ -141,11 +129,11 @@ export class InMemoryStore implements MemoryStore {
     return n;
   }
 
-  async pop(ref: ConversationRef, field: string, index: number, policy: WritePolicy): Promise<string> {
+  async pop(ref: ConversationRef, field: string, index: number): Promise<string> {
     const current = this.table.readList(ref, field);
     const i = index < 0 ? index + current.length : index;
     if (i < 0 || i >= current.length) throw listIndexError(ref, field);
-    const conv = this.table.begin(ref, policy);
+    const conv = this.table.begin(ref);
     const list = listFor(ref, conv, field);
     const [value] = list.splice(i, 1) as [string];
     indexIds(conv, field, [value], false);
@@ -153,15 +141,9 @@ export class InMemoryStore implements MemoryStore {
     return value;
   }
 
-  async insert(
-    ref: ConversationRef,
-    field: string,
-    index: number,
-    item: string,
-    policy: WritePolicy,
-  ): Promise<number> {
+  async insert(ref: ConversationRef, field: string, index: number, item: string): Promise<number> {
     this.table.checkListWritable(ref, field);
-    const conv = this.table.begin(ref, policy);
+    const conv = this.table.begin(ref);
     const list = listFor(ref, conv, field);
     const n = list.length;
     const i = index < 0 ? Math.max(index + n, 0) : Math.min(index, n);
@@ -176,13 +158,12 @@ export class InMemoryStore implements MemoryStore {
     index: number,
     expected: string,
     length: number,
-    policy: WritePolicy,
   ): Promise<boolean> {
     const hit = this.table.live(ref, field);
     if (hit?.f.value.kind !== "list") return false;
     const items = hit.f.value.items;
     if (items.length !== length || items[index] !== expected) return false;
-    const conv = this.table.begin(ref, policy);
+    const conv = this.table.begin(ref);
     const list = listFor(ref, conv, field);
     list.splice(index, 1);
     indexIds(conv, field, [expected], false);
@@ -207,29 +188,29 @@ export class InMemoryStore implements MemoryStore {
     ref: ConversationRef,
     message: PreparedMessage,
     maxMessages: number | undefined,
-    policy: WritePolicy,
   ): Promise<AddMessageResult> {
     const existing = this.table.readList(ref, MESSAGES_FIELD);
-    const conv = this.table.conversations.get(ref.keys.meta);
-    if (conv?.messageIds.has(message.idJson)) {
+    const conv = this.table.find(ref);
+    const idJson = JSON.stringify(message.id);
+    if (conv?.messageIds.has(idJson)) {
       for (let i = existing.length - 1; i >= 0; i--) {
         const raw = existing[i] as string;
-        if (messageId(raw) === message.idJson) return { added: false, raw };
+        if (messageId(raw) === idJson) return { added: false, raw };
       }
-      conv.messageIds.delete(message.idJson);
+      conv.messageIds.delete(idJson);
     }
-    const fresh = this.table.begin(ref, policy);
+    const fresh = this.table.begin(ref);
     const timestamp = this.table.now();
-    const raw = `${message.head}${timestamp}${message.tail}`;
+    const raw = encodeMessage(message, timestamp);
     const list = listFor(ref, fresh, MESSAGES_FIELD);
     list.push(raw);
-    fresh.messageIds.add(message.idJson);
+    fresh.messageIds.add(idJson);
     trimList(fresh, MESSAGES_FIELD, list, maxMessages);
     return { added: true, timestamp };
   }
 
-  async setTtl(ref: ConversationRef, ttl: number | null, policy: WritePolicy): Promise<void> {
-    const conv = this.table.begin(ref, policy);
+  async setTtl(ref: ConversationRef, ttl: number | null): Promise<void> {
+    const conv = this.table.begin(ref);
     conv.ttl = ttl;
     conv.deadline = ttl === null ? null : this.table.now() + ttl * 1000;
     for (const f of conv.fields.values()) f.mode = "c";
@@ -245,7 +226,7 @@ export class InMemoryStore implements MemoryStore {
 
   async clear(ref: ConversationRef): Promise<number> {
     const removed = this.table.liveItems(ref).length;
-    const conv = this.table.conversations.get(ref.keys.meta);
+    const conv = this.table.find(ref);
     if (conv) {
       const now = this.table.now();
       // As on Redis (clear-3.lua): a conversation that had expired entirely has lost its
@@ -263,7 +244,7 @@ export class InMemoryStore implements MemoryStore {
 
   async deleteConversation(ref: ConversationRef): Promise<number> {
     const removed = this.table.liveItems(ref).length;
-    this.table.conversations.delete(ref.keys.meta);
+    this.table.remove(ref);
     return removed;
   }
 

@@ -12,24 +12,25 @@
  * millisecond of the store's clock.
  */
 import { ListIndexError, ValidationError, WrongTypeError } from "../errors.js";
-import type { ConversationKeys } from "../keys.js";
 
-/** How a conversation is addressed: its id and the keys derived from it and the key prefix. */
+/**
+ * A conversation as one manager addresses it: its namespace (`keyPrefix`), its id, and the
+ * manager's default TTL, which a write applies when the conversation has no `setTtl` value.
+ * How a store lays it out (Redis key names, a map entry) is the store's business.
+ */
 export interface ConversationRef {
+  /** The namespace, e.g. `"memory"`. */
+  readonly prefix: string;
+  /** The conversation id (validated). */
   readonly id: string;
-  readonly keys: ConversationKeys;
+  /** Conversation TTL in seconds when the conversation has no `setTtl` value; null = never. */
+  readonly defaultTtl: number | null;
 }
 
 /** An encoded field value: one JSON text, or a list of JSON texts (one per element). */
 export type StoredValue =
   | { readonly kind: "scalar"; readonly raw: string }
   | { readonly kind: "list"; readonly items: readonly string[] };
-
-/** Per-write policy from the manager. */
-export interface WritePolicy {
-  /** Conversation TTL in seconds when the conversation has no `setTtl` value; null = never. */
-  readonly defaultTtl: number | null;
-}
 
 /** Field TTL for `set`: undefined follows the conversation; null pins "never"; N pins N seconds. */
 export type FieldTtl = number | null | undefined;
@@ -39,14 +40,17 @@ export type CasResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly current: StoredValue | undefined };
 
-/** A message prepared by the API layer; the store adds the server timestamp between head and tail. */
+/**
+ * A message validated and encoded by the API layer, without its timestamp: the store stamps it
+ * with its own clock when it adds it (`encodeMessage` in messages.ts builds the stored JSON).
+ */
 export interface PreparedMessage {
-  /** `JSON.stringify(id)` — the idempotency key. */
-  readonly idJson: string;
-  /** JSON text up to and including `"timestamp":`. */
-  readonly head: string;
-  /** JSON text after the timestamp number. */
-  readonly tail: string;
+  /** The idempotency key. */
+  readonly id: string;
+  readonly role: string;
+  readonly content: string;
+  /** The metadata's encoded JSON object. */
+  readonly metadataJson: string;
 }
 
 /** Result of {@link MemoryStore.addMessage}. */
@@ -82,32 +86,21 @@ export interface SweepStep {
 export interface MemoryStore {
   get(ref: ConversationRef, field: string): Promise<StoredValue | undefined>;
   has(ref: ConversationRef, field: string): Promise<boolean>;
-  set(
-    ref: ConversationRef,
-    field: string,
-    value: StoredValue,
-    ttl: FieldTtl,
-    policy: WritePolicy,
-  ): Promise<void>;
+  set(ref: ConversationRef, field: string, value: StoredValue, ttl: FieldTtl): Promise<void>;
   /** Writes all entries atomically (all follow the conversation TTL). */
-  update(
-    ref: ConversationRef,
-    entries: ReadonlyArray<readonly [string, StoredValue]>,
-    policy: WritePolicy,
-  ): Promise<void>;
+  update(ref: ConversationRef, entries: ReadonlyArray<readonly [string, StoredValue]>): Promise<void>;
   /** Returns true if the field existed. */
-  delete(ref: ConversationRef, field: string, policy: WritePolicy): Promise<boolean>;
+  delete(ref: ConversationRef, field: string): Promise<boolean>;
   keys(ref: ConversationRef): Promise<string[]>;
   items(ref: ConversationRef): Promise<Array<[string, StoredValue]>>;
   /** Adds `by` to an integer field (missing = 0); throws WrongTypeError / ValidationError (range). */
-  incr(ref: ConversationRef, field: string, by: number, policy: WritePolicy): Promise<number>;
+  incr(ref: ConversationRef, field: string, by: number): Promise<number>;
   /** Writes `next` only if the field still holds `expected` (undefined = missing). */
   compareAndSet(
     ref: ConversationRef,
     field: string,
     expected: StoredValue | undefined,
     next: StoredValue,
-    policy: WritePolicy,
   ): Promise<CasResult>;
   /** Appends elements (creating the list); `maxLength` keeps the newest. Returns the new length. */
   push(
@@ -115,18 +108,11 @@ export interface MemoryStore {
     field: string,
     items: readonly string[],
     maxLength: number | undefined,
-    policy: WritePolicy,
   ): Promise<number>;
   /** Removes and returns the element at a Python index; throws ListIndexError / WrongTypeError. */
-  pop(ref: ConversationRef, field: string, index: number, policy: WritePolicy): Promise<string>;
+  pop(ref: ConversationRef, field: string, index: number): Promise<string>;
   /** Python `list.insert`. Returns the new length. */
-  insert(
-    ref: ConversationRef,
-    field: string,
-    index: number,
-    item: string,
-    policy: WritePolicy,
-  ): Promise<number>;
+  insert(ref: ConversationRef, field: string, index: number, item: string): Promise<number>;
   /**
    * Removes the element at `index` if the list still has `length` elements and that element
    * is still `expected`; false means the list changed meanwhile.
@@ -137,7 +123,6 @@ export interface MemoryStore {
     index: number,
     expected: string,
     length: number,
-    policy: WritePolicy,
   ): Promise<boolean>;
   /** `Array.prototype.slice(start, end)` of a list field; missing = []. */
   range(
@@ -151,10 +136,9 @@ export interface MemoryStore {
     ref: ConversationRef,
     message: PreparedMessage,
     maxMessages: number | undefined,
-    policy: WritePolicy,
   ): Promise<AddMessageResult>;
   /** Sets the conversation TTL (null = never) and applies it now to every field. */
-  setTtl(ref: ConversationRef, ttl: number | null, policy: WritePolicy): Promise<void>;
+  setTtl(ref: ConversationRef, ttl: number | null): Promise<void>;
   /** Milliseconds until the conversation's last live field expires; null = never; undefined = no field. */
   getTtl(ref: ConversationRef): Promise<number | null | undefined>;
   /** Per live field, the UTF-8 bytes of its encoded value (a list: sum of its elements). */

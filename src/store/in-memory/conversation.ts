@@ -5,7 +5,7 @@
  * empty-list marker, message-id indexing, encoded sizes).
  */
 import { MESSAGES_FIELD } from "../../keys.js";
-import type { ConversationInfo, ConversationRef, StoredValue, WritePolicy } from "../store.js";
+import type { ConversationInfo, ConversationRef, StoredValue } from "../store.js";
 import { wrongTypeError } from "../store.js";
 
 /** The stored form of an empty list (a list field is never an empty array). */
@@ -38,7 +38,7 @@ export interface Conversation {
 /** A new, empty conversation of `ref`. */
 export function newConversation(ref: ConversationRef, now: number): Conversation {
   return {
-    prefix: ref.keys.prefix,
+    prefix: ref.prefix,
     id: ref.id,
     ttl: undefined,
     deadline: undefined,
@@ -127,7 +127,7 @@ export function liveValues(conv: Conversation, now: number): Array<[string, Stor
  * conversation that has expired entirely also loses its `setTtl` value: the write starts a new
  * conversation, with the policy's default TTL.
  */
-export function renew(conv: Conversation, policy: WritePolicy, now: number): void {
+export function renew(conv: Conversation, defaultTtl: number | null, now: number): void {
   for (const [name, f] of conv.fields) {
     if (!alive(conv, f, now)) dropField(conv, name);
   }
@@ -135,7 +135,7 @@ export function renew(conv: Conversation, policy: WritePolicy, now: number): voi
     conv.ttl = undefined;
   if (conv.keptUntil !== undefined && now >= conv.keptUntil) conv.ttl = undefined;
   conv.keptUntil = undefined;
-  const ttl = conv.ttl === undefined ? policy.defaultTtl : conv.ttl;
+  const ttl = conv.ttl === undefined ? defaultTtl : conv.ttl;
   conv.deadline = ttl === null ? null : now + ttl * 1000;
   conv.lastActivity = now;
 }

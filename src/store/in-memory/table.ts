@@ -4,7 +4,7 @@
  * shared by list operations, and the clock. Every lookup and write counts towards the
  * bounded background sweep.
  */
-import type { ConversationRef, StoredValue, WritePolicy } from "../store.js";
+import type { ConversationRef, StoredValue } from "../store.js";
 import { wrongTypeError } from "../store.js";
 import {
   alive,
@@ -18,7 +18,15 @@ import {
 } from "./conversation.js";
 import { type Conversations, ExpirySweep } from "./registry.js";
 
-/** Every conversation of one `InMemoryStore`, by meta key. */
+/**
+ * The table's key of a conversation: its prefix and id, length-prefixed so that no two
+ * (prefix, id) pairs share one.
+ */
+function keyOf(ref: ConversationRef): string {
+  return `${ref.prefix.length}:${ref.prefix}:${ref.id}`;
+}
+
+/** Every conversation of one `InMemoryStore`, by prefix and id. */
 export class ConversationTable {
   /** The conversations, live or not; reading this does not count towards the sweep. */
   readonly conversations: Conversations = new Map();
@@ -29,25 +37,35 @@ export class ConversationTable {
     return Date.now();
   }
 
+  /** The conversation, live or not (no sweep tick). */
+  find(ref: ConversationRef): Conversation | undefined {
+    return this.conversations.get(keyOf(ref));
+  }
+
+  /** Forgets the conversation entirely. */
+  remove(ref: ConversationRef): void {
+    this.conversations.delete(keyOf(ref));
+  }
+
   /** The live field, or undefined. */
   live(ref: ConversationRef, field: string): { conv: Conversation; f: Field } | undefined {
     this.tick();
-    const conv = this.conversations.get(ref.keys.meta);
+    const conv = this.conversations.get(keyOf(ref));
     const f = conv?.fields.get(field);
     if (!conv || !f || !alive(conv, f, this.now())) return undefined;
     return { conv, f };
   }
 
   /** Prepares a write: drops dead fields, renews the conversation deadline. */
-  begin(ref: ConversationRef, policy: WritePolicy): Conversation {
+  begin(ref: ConversationRef): Conversation {
     this.tick();
     const now = this.now();
-    let conv = this.conversations.get(ref.keys.meta);
+    let conv = this.conversations.get(keyOf(ref));
     if (!conv) {
       conv = newConversation(ref, now);
-      this.conversations.set(ref.keys.meta, conv);
+      this.conversations.set(keyOf(ref), conv);
     }
-    renew(conv, policy, now);
+    renew(conv, ref.defaultTtl, now);
     return conv;
   }
 
@@ -69,14 +87,14 @@ export class ConversationTable {
   /** Copies of the conversation's live fields. */
   liveItems(ref: ConversationRef): Array<[string, StoredValue]> {
     this.tick();
-    const conv = this.conversations.get(ref.keys.meta);
+    const conv = this.conversations.get(keyOf(ref));
     return conv ? liveValues(conv, this.now()) : [];
   }
 
   /** Ms until the conversation's last live field expires; null if never; undefined if none. */
   remainingMs(ref: ConversationRef): number | null | undefined {
     this.tick();
-    const conv = this.conversations.get(ref.keys.meta);
+    const conv = this.conversations.get(keyOf(ref));
     if (!conv) return undefined;
     return remainingMs(conv, this.now());
   }

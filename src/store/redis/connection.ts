@@ -1,30 +1,18 @@
 /**
  * Owns (or borrows) the node-redis client: connects lazily, bounds every wait by `timeoutMs`,
- * and turns transport failures into {@link StoreUnavailableError} and Redis error replies
- * into {@link StoreError}. Secrets never reach a message.
+ * and turns transport failures into {@link StoreUnavailableError} (redis-errors.ts classifies
+ * every failure). Secrets never reach a message.
  */
 import { ErrorReply } from "redis";
-import {
-  ConvmemError,
-  redactSecrets,
-  StoreError,
-  StoreUnavailableError,
-  ValidationError,
-} from "../../errors.js";
+import { ConvmemError, StoreUnavailableError, ValidationError } from "../../errors.js";
 import { DeadlineWatch } from "./deadline.js";
+import { messageOf, toConvmemError } from "./redis-errors.js";
 import { createTransport, type RedisInput, type Transport } from "./transport.js";
 
 export type { RedisClientLike, RedisClusterLike, RedisInput } from "./transport.js";
 
-/** Error replies of a Redis that is up but cannot serve yet; the command was not run. */
-const TRANSIENT = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
-
 /** Default bound, in ms, on any operation's wait when Redis is unreachable or stalled. */
 export const DEFAULT_TIMEOUT_MS = 5000;
-
-function messageOf(err: unknown): string {
-  return redactSecrets(err instanceof Error ? err.message || err.name : String(err)).trim();
-}
 
 /** A connection to Redis (standalone or Cluster), or to a client given by the caller. */
 export class RedisConnection {
@@ -78,57 +66,31 @@ export class RedisConnection {
   }
 
   /**
-   * Sends one command, routed by `key` on Cluster; the reply, or a typed error. Redis error
-   * replies come back as ErrorReply (the script runner maps them) unless `onErrorReply` maps
-   * them: its result becomes the reply, or what it throws the error. Not `async`, and the
-   * command is handed to the client synchronously when connected, so calls made without
-   * awaiting in between reach Redis in call order.
+   * Sends one command, routed by `key` on Cluster: the reply, or a rejection with the Redis
+   * error reply as it is (`ErrorReply`: the caller classifies it with redis-errors.ts) or a
+   * transport failure as {@link StoreUnavailableError}. Not `async`, and the command is handed
+   * to the client synchronously when connected, so calls made without awaiting in between
+   * reach Redis in call order.
    */
-  send(args: readonly string[], key?: string, onErrorReply?: (err: ErrorReply) => unknown): Promise<unknown> {
+  send(args: readonly string[], key?: string): Promise<unknown> {
     if (this.closed) return Promise.reject(new StoreUnavailableError("the memory manager is closed"));
-    if (!this.transport.isReady) return this.connect().then(() => this.issue(args, key, onErrorReply));
-    return this.issue(args, key, onErrorReply);
+    if (!this.transport.isReady) return this.connect().then(() => this.issue(args, key));
+    return this.issue(args, key);
   }
 
-  private issue(
-    args: readonly string[],
-    key: string | undefined,
-    onErrorReply: ((err: ErrorReply) => unknown) | undefined,
-  ): Promise<unknown> {
-    return this.watch.bound(this.transport.send(args, key), this.failed, onErrorReply);
+  /** Why the client is offline, if a connection error said so (redacted). */
+  get lastErrorMessage(): string {
+    return this.lastError;
   }
 
-  /** A command's failure: `onErrorReply` (the caller's) maps error replies, the rest is translated. */
-  private readonly failed = (err: unknown, onErrorReply?: (err: ErrorReply) => unknown): unknown => {
-    if (onErrorReply && err instanceof ErrorReply) return onErrorReply(err);
-    throw this.translate(err);
+  private issue(args: readonly string[], key: string | undefined): Promise<unknown> {
+    return this.watch.bound(this.transport.send(args, key), this.failed);
+  }
+
+  /** A command's failure: error replies pass as they are, the rest is translated. */
+  private readonly failed = (err: unknown): unknown => {
+    throw err instanceof ErrorReply ? err : toConvmemError(err, this.lastError);
   };
-
-  /**
-   * Maps any non-script failure to a convmem error (ErrorReply is passed through for scripts).
-   * The last connection error is added, so "the client is offline" says why it is.
-   */
-  translate(err: unknown): unknown {
-    if (err instanceof ConvmemError || err instanceof ErrorReply) return err;
-    const message = messageOf(err);
-    const why = this.lastError && !message.includes(this.lastError) ? ` (last error: ${this.lastError})` : "";
-    return new StoreUnavailableError(`Redis unavailable: ${message}${why}`, { cause: err });
-  }
-
-  /**
-   * Wraps an unexpected Redis error reply; an ACL refusal says what to look at. A Redis that
-   * cannot serve yet (loading its dataset after a restart, busy with a long script, a replica
-   * without its master) is unavailable, not in error: the command was not run.
-   */
-  storeError(err: ErrorReply): StoreError | StoreUnavailableError {
-    const message = messageOf(err);
-    if (TRANSIENT.test(message))
-      return new StoreUnavailableError(`Redis unavailable: ${message}`, { cause: err });
-    const hint = /NOPERM|can't run this command/.test(message)
-      ? ' (the Redis user lacks a permission convmem needs: see "Minimal Redis ACL" in the README)'
-      : "";
-    return new StoreError(`Redis error: ${message}${hint}`, { cause: err });
-  }
 
   private connect(): Promise<void> {
     if (this.connecting) return this.connecting; // first connection under way: wait for it
@@ -140,8 +102,7 @@ export class RedisConnection {
       },
       (err: unknown) => {
         this.connecting = undefined;
-        if (err instanceof ErrorReply) throw this.storeError(err);
-        throw this.translate(err);
+        throw toConvmemError(err, this.lastError);
       },
     );
     return this.connecting;

@@ -34,7 +34,12 @@ export class DeadlineWatch {
     context?: C,
   ): Promise<T | E> {
     return new Promise<T | E>((resolve, reject) => {
-      const entry: Entry = { at: Date.now() + this.timeoutMs, reject, prev: this.last, next: undefined };
+      const entry: Entry = {
+        at: performance.now() + this.timeoutMs,
+        reject,
+        prev: this.last,
+        next: undefined,
+      };
       if (this.last) this.last.next = entry;
       else this.first = entry;
       this.last = entry;
@@ -92,7 +97,7 @@ export class DeadlineWatch {
   }
 
   private sweep(): void {
-    const now = Date.now();
+    const now = performance.now();
     while (this.first && this.first.at <= now) {
       const entry = this.first;
       this.unlink(entry);

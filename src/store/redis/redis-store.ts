@@ -21,22 +21,12 @@ import type {
   RegistryPage,
   StoredValue,
   SweepStep,
-  WritePolicy,
 } from "../store.js";
 import { DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
 import { listConversations, sweepExpired } from "./registry.js";
 import { checkDurability, ScriptRunner } from "./script-runner.js";
 import { loadScripts } from "./scripts.js";
-import {
-  entryArgs,
-  expectedArgs,
-  numberPairs,
-  optionalArg,
-  toStored,
-  ttlArg,
-  valueArgs,
-  valuePairs,
-} from "./wire.js";
+import { entryArgs, expectedArgs, messageArgs, optionalArg, ttlArg, valueArgs } from "./wire.js";
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -74,169 +64,138 @@ export class RedisStore implements MemoryStore {
   private readonly scripts: ScriptRunner;
 
   constructor(options: RedisStoreOptions = {}) {
-    const scripts = loadScripts();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
       throw new ValidationError("timeoutMs must be a positive number");
     const durability = checkDurability(options.durability, timeoutMs);
     this.conn = new RedisConnection(options.redis ?? "redis://localhost:6379", timeoutMs);
-    this.scripts = new ScriptRunner(this.conn, scripts, durability);
+    this.scripts = new ScriptRunner(this.conn, loadScripts(), durability);
   }
 
-  async get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {
-    return toStored(await this.scripts.run("get", ref, field, undefined, []));
+  get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {
+    return this.scripts.run("get", ref, field, []);
   }
 
-  async has(ref: ConversationRef, field: string): Promise<boolean> {
-    return (await this.scripts.run("has", ref, field, undefined, [])) === 1;
+  has(ref: ConversationRef, field: string): Promise<boolean> {
+    return this.scripts.run("has", ref, field, []);
   }
 
-  async set(
-    ref: ConversationRef,
-    field: string,
-    value: StoredValue,
-    ttl: FieldTtl,
-    policy: WritePolicy,
-  ): Promise<void> {
+  set(ref: ConversationRef, field: string, value: StoredValue, ttl: FieldTtl): Promise<void> {
     const fieldTtl = ttl === undefined ? "" : ttlArg(ttl);
-    await this.scripts.run("set", ref, field, policy, [fieldTtl, ...valueArgs(value)]);
+    return this.scripts.run("set", ref, field, [fieldTtl, ...valueArgs(value)]);
   }
 
-  async update(
-    ref: ConversationRef,
-    entries: ReadonlyArray<readonly [string, StoredValue]>,
-    policy: WritePolicy,
-  ): Promise<void> {
-    await this.scripts.run("update", ref, "", policy, entryArgs(entries));
+  update(ref: ConversationRef, entries: ReadonlyArray<readonly [string, StoredValue]>): Promise<void> {
+    return this.scripts.run("update", ref, "", entryArgs(entries));
   }
 
-  async delete(ref: ConversationRef, field: string, policy: WritePolicy): Promise<boolean> {
-    return (await this.scripts.run("delete", ref, field, policy, [])) === 1;
+  delete(ref: ConversationRef, field: string): Promise<boolean> {
+    return this.scripts.run("delete", ref, field, []);
   }
 
-  async keys(ref: ConversationRef): Promise<string[]> {
-    return ((await this.scripts.run("fields", ref, "", undefined, ["keys"])) as unknown[]).map(String);
+  keys(ref: ConversationRef): Promise<string[]> {
+    return this.scripts.run("keys", ref, "", []);
   }
 
-  async items(ref: ConversationRef): Promise<Array<[string, StoredValue]>> {
-    return valuePairs(await this.scripts.run("fields", ref, "", undefined, ["items"]));
+  items(ref: ConversationRef): Promise<Array<[string, StoredValue]>> {
+    return this.scripts.run("items", ref, "", []);
   }
 
-  async incr(ref: ConversationRef, field: string, by: number, policy: WritePolicy): Promise<number> {
-    return Number(await this.scripts.run("incr", ref, field, policy, [String(by)]));
+  incr(ref: ConversationRef, field: string, by: number): Promise<number> {
+    return this.scripts.run("incr", ref, field, [String(by)]);
   }
 
-  async compareAndSet(
+  compareAndSet(
     ref: ConversationRef,
     field: string,
     expected: StoredValue | undefined,
     next: StoredValue,
-    policy: WritePolicy,
   ): Promise<CasResult> {
-    const args = [...expectedArgs(expected), ...valueArgs(next)];
-    const reply = (await this.scripts.run("cas", ref, field, policy, args)) as unknown[];
-    return reply[0] === 1 ? { ok: true } : { ok: false, current: toStored(reply[1]) };
+    return this.scripts.run("cas", ref, field, [...expectedArgs(expected), ...valueArgs(next)]);
   }
 
-  async push(
+  push(
     ref: ConversationRef,
     field: string,
     items: readonly string[],
     maxLength: number | undefined,
-    policy: WritePolicy,
   ): Promise<number> {
-    return Number(await this.scripts.run("push", ref, field, policy, [optionalArg(maxLength), ...items]));
+    return this.scripts.run("push", ref, field, [optionalArg(maxLength), ...items]);
   }
 
-  async pop(ref: ConversationRef, field: string, index: number, policy: WritePolicy): Promise<string> {
-    return String(await this.scripts.run("pop", ref, field, policy, [String(index)]));
+  pop(ref: ConversationRef, field: string, index: number): Promise<string> {
+    return this.scripts.run("pop", ref, field, [String(index)]);
   }
 
-  async insert(
-    ref: ConversationRef,
-    field: string,
-    index: number,
-    item: string,
-    policy: WritePolicy,
-  ): Promise<number> {
-    return Number(await this.scripts.run("insert", ref, field, policy, [String(index), item]));
+  insert(ref: ConversationRef, field: string, index: number, item: string): Promise<number> {
+    return this.scripts.run("insert", ref, field, [String(index), item]);
   }
 
-  async removeAt(
+  removeAt(
     ref: ConversationRef,
     field: string,
     index: number,
     expected: string,
     length: number,
-    policy: WritePolicy,
   ): Promise<boolean> {
-    const args = [String(index), expected, String(length)];
-    return (await this.scripts.run("remove", ref, field, policy, args)) === 1;
+    return this.scripts.run("remove", ref, field, [String(index), expected, String(length)]);
   }
 
-  async range(
+  range(
     ref: ConversationRef,
     field: string,
     start: number | undefined,
     end: number | undefined,
   ): Promise<string[]> {
-    const reply = await this.scripts.run("range", ref, field, undefined, [
-      optionalArg(start),
-      optionalArg(end),
-    ]);
-    return (reply as unknown[]).map(String);
+    return this.scripts.run("range", ref, field, [optionalArg(start), optionalArg(end)]);
   }
 
-  async length(ref: ConversationRef, field: string): Promise<number> {
-    return Number(await this.scripts.run("length", ref, field, undefined, []));
+  length(ref: ConversationRef, field: string): Promise<number> {
+    return this.scripts.run("length", ref, field, []);
   }
 
-  async addMessage(
+  addMessage(
     ref: ConversationRef,
     message: PreparedMessage,
     maxMessages: number | undefined,
-    policy: WritePolicy,
   ): Promise<AddMessageResult> {
-    const args = [message.idJson, message.head, message.tail, optionalArg(maxMessages)];
-    const reply = (await this.scripts.run("addmsg", ref, MESSAGES_FIELD, policy, args)) as unknown[];
-    if (reply[0] !== 1) return { added: false, raw: String(reply[1]) };
-    return { added: true, timestamp: Number(reply[1]) };
+    return this.scripts.run("addmsg", ref, MESSAGES_FIELD, [
+      ...messageArgs(message),
+      optionalArg(maxMessages),
+    ]);
   }
 
-  async setTtl(ref: ConversationRef, ttl: number | null, policy: WritePolicy): Promise<void> {
-    await this.scripts.run("setttl", ref, "", policy, [ttlArg(ttl)]);
+  setTtl(ref: ConversationRef, ttl: number | null): Promise<void> {
+    return this.scripts.run("setttl", ref, "", [ttlArg(ttl)]);
   }
 
-  async getTtl(ref: ConversationRef): Promise<number | null | undefined> {
-    const reply = await this.scripts.run("getttl", ref, "", undefined, []);
-    if (reply === null || reply === undefined) return undefined;
-    const ms = Number(reply);
-    return ms === -1 ? null : ms;
+  getTtl(ref: ConversationRef): Promise<number | null | undefined> {
+    return this.scripts.run("getttl", ref, "", []);
   }
 
-  async sizes(ref: ConversationRef): Promise<Array<[string, number]>> {
-    return numberPairs(await this.scripts.run("fields", ref, "", undefined, ["sizes"]));
+  sizes(ref: ConversationRef): Promise<Array<[string, number]>> {
+    return this.scripts.run("sizes", ref, "", []);
   }
 
-  async clear(ref: ConversationRef): Promise<number> {
-    return Number(await this.scripts.run("clear", ref, "", undefined, ["fields"]));
+  clear(ref: ConversationRef): Promise<number> {
+    return this.scripts.run("clear", ref, "", ["fields"]);
   }
 
-  async deleteConversation(ref: ConversationRef): Promise<number> {
-    return Number(await this.scripts.run("clear", ref, "", undefined, ["all"]));
+  deleteConversation(ref: ConversationRef): Promise<number> {
+    return this.scripts.run("clear", ref, "", ["all"]);
   }
 
   async serverTime(): Promise<number> {
-    const [secs, micros] = (await this.scripts.registry.send(["TIME"])) as [string, string];
+    const [secs, micros] = (await this.scripts.send(["TIME"])) as [string, string];
     return Number(secs) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
   listConversations(keyPrefix: string, cursor: number, limit: number): Promise<RegistryPage> {
-    return listConversations(this.scripts.registry, keyPrefix, cursor, limit);
+    return listConversations(this.scripts, keyPrefix, cursor, limit);
   }
 
   sweepExpired(keyPrefix: string, cutoff: number, cursor: number, dryRun: boolean): Promise<SweepStep> {
-    return sweepExpired(this.scripts.registry, keyPrefix, cutoff, cursor, dryRun);
+    return sweepExpired(this.scripts, keyPrefix, cutoff, cursor, dryRun);
   }
 
   close(): Promise<void> {

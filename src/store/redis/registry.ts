@@ -4,8 +4,9 @@
  * non-empty buckets run a script, over at most {@link SCRIPT_BATCH} conversations per call,
  * so no single command is unbounded and Redis is never blocked. Neither KEYS nor SCAN.
  */
-import { registryKey, SLOTS, unescapeId } from "../../keys.js";
+import { registryKey, SLOTS } from "../../keys.js";
 import type { ConversationInfo, RegistryPage, SweepStep } from "../store.js";
+import type { ScriptRunner } from "./script-runner.js";
 
 /** Buckets read concurrently per step. */
 const BUCKETS_PER_STEP = 512;
@@ -14,12 +15,8 @@ const RANGE_PAGE = 1000;
 /** Conversations per registry script call. */
 const SCRIPT_BATCH = 100;
 
-/** What the registry walk needs from the store. */
-export interface RegistryBackend {
-  /** A plain command, routed by `key` on Cluster. */
-  send(args: readonly string[], key?: string): Promise<unknown>;
-  runBucket(name: "reginfo" | "regsweep", bucket: string, args: readonly string[]): Promise<unknown>;
-}
+/** What the registry walk needs from the store: plain commands and the bucket scripts. */
+export type RegistryBackend = Pick<ScriptRunner, "send" | "runBucket">;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -62,18 +59,7 @@ export async function listConversations(
         const replies = await Promise.all(
           chunks(ids, SCRIPT_BATCH).map((batch) => backend.runBucket("reginfo", bucket, [prefix, ...batch])),
         );
-        const found: ConversationInfo[] = [];
-        for (const flat of replies as unknown[][]) {
-          for (let i = 0; i < flat.length; i += 4) {
-            found.push({
-              conversationId: unescapeId(String(flat[i])),
-              totalFields: Number(flat[i + 1]),
-              totalSizeBytes: Number(flat[i + 2]),
-              lastActivity: Number(flat[i + 3]),
-            });
-          }
-        }
-        return found;
+        return replies.flat();
       }),
     );
     for (const found of infos) conversations.push(...found);
@@ -102,9 +88,9 @@ export async function sweepExpired(
         const ids = ((await backend.send(query, bucket)) as unknown[]).map(String);
         if (ids.length === 0) return;
         const args = [prefix, String(cutoff), dryRun ? "1" : "0", ...ids];
-        const reply = (await backend.runBucket("regsweep", bucket, args)) as unknown[];
-        scanned += Number(reply[0]);
-        removed += Number(reply[1]);
+        const reply = await backend.runBucket("regsweep", bucket, args);
+        scanned += reply.scanned;
+        removed += reply.removed;
         if (ids.length < SCRIPT_BATCH) return;
       }
     }),

@@ -1,17 +1,24 @@
 /**
- * Running the Lua scripts: `EVALSHA` with the `EVAL` fallback, the key and argument layout
- * every conversation script shares, and the one place where script error codes
- * (`CONVMEM_*`) and other Redis error replies map to the typed errors.
+ * Running the Lua scripts: the key and argument layout every conversation script shares (key
+ * names derived from the conversation and cached per `ConversationRef`), `EVAL` until a server
+ * has a script and `EVALSHA` after, durability (`WAIT` behind each write), and each script's
+ * reply decoded (scripts.ts) or its failure classified (redis-errors.ts).
  */
 import { ErrorReply } from "redis";
 import { StoreError, ValidationError } from "../../errors.js";
-import { fieldKey } from "../../keys.js";
-import type { ConversationRef, WritePolicy } from "../store.js";
-import { incrRangeError, listIndexError, wrongTypeError } from "../store.js";
+import { type ConversationKeys, conversationKeys, fieldKey } from "../../keys.js";
+import type { ConversationRef } from "../store.js";
 import type { RedisConnection } from "./connection.js";
-import type { RegistryBackend } from "./registry.js";
-import type { Script, ScriptName } from "./scripts.js";
-import { type Reply, ttlArg } from "./wire.js";
+import { isNoScript, toConvmemError } from "./redis-errors.js";
+import {
+  type BucketScript,
+  type ConversationScript,
+  type ReplyOf,
+  SCRIPTS,
+  type Script,
+  type ScriptName,
+} from "./scripts.js";
+import { ttlArg } from "./wire.js";
 
 /** Durability across failover: each write waits for `replicas` replicas to acknowledge it. */
 export interface Durability {
@@ -40,13 +47,6 @@ export function checkDurability(
   return { replicas, timeoutMs: waitMs };
 }
 
-/** A durable write's script was not cached: `retry` is its EVAL, sent after the first WAIT. */
-class NoScriptRetry extends Error {
-  constructor(readonly retry: Promise<unknown>) {
-    super("NOSCRIPT");
-  }
-}
-
 /** Runs the scripts of one `RedisStore` over its connection. */
 export class ScriptRunner {
   /**
@@ -58,6 +58,8 @@ export class ScriptRunner {
    * `SCRIPT FLUSH`). docs/architecture.md, "Call order", says what is left.
    */
   private readonly loaded = new Set<string>();
+  /** Key names per conversation, derived once per `ConversationRef` (one per `getMemory`). */
+  private readonly keyCache = new WeakMap<ConversationRef, ConversationKeys>();
 
   constructor(
     private readonly conn: RedisConnection,
@@ -67,33 +69,71 @@ export class ScriptRunner {
     conn.onServerChange(() => this.loaded.clear());
   }
 
+  /** The conversation's key names (keys.ts builds them). */
+  keysOf(ref: ConversationRef): ConversationKeys {
+    let keys = this.keyCache.get(ref);
+    if (keys === undefined) {
+      keys = conversationKeys(ref.prefix, ref.id);
+      this.keyCache.set(ref, keys);
+    }
+    return keys;
+  }
+
   /**
-   * Runs a conversation script. KEYS: meta, message ids, registry bucket (and the field's key
-   * for 4-key scripts); ARGV: field base, default TTL (`-1` without a policy), field, `args`.
-   * Errors come back typed, naming the conversation and field.
+   * Runs a conversation script on `field` ("" for none) of `ref` and decodes its reply. KEYS:
+   * meta, message ids, registry bucket (and the field's key for 4-key scripts); ARGV: field
+   * base, default TTL (writes: the ref's; reads: `-1`), field, `args`. Failures come back
+   * typed, naming the conversation and field. With durability on, a write resolves once
+   * enough replicas have it.
    */
-  async run(
-    name: ScriptName,
+  async run<N extends ConversationScript>(
+    name: N,
     ref: ConversationRef,
     field: string,
-    policy: WritePolicy | undefined,
     args: readonly string[],
-  ): Promise<Reply> {
-    const keys = [ref.keys.meta, ref.keys.messageIds, ref.keys.registry];
-    if (this.scripts[name].numKeys === 4) keys.push(fieldKey(ref.keys, field));
-    const defaultTtl = policy ? ttlArg(policy.defaultTtl) : "-1";
-    const argv = [ref.keys.fieldBase, defaultTtl, field, ...args];
+  ): Promise<ReplyOf<N>> {
+    const spec = SCRIPTS[name];
+    const k = this.keysOf(ref);
+    const keys = [k.meta, k.messageIds, k.registry];
+    if (spec.keys === 4) keys.push(fieldKey(k, field));
+    const argv = [k.fieldBase, spec.write ? ttlArg(ref.defaultTtl) : "-1", field, ...args];
     try {
-      // Writes carry a policy; with durability on, WAIT follows the script on the same
-      // connection (pipelined: still one round trip) and the write resolves only once enough
-      // replicas have it.
-      if (!policy || !this.durability) return await this.evalScript(name, keys, argv);
-      return await this.durableWrite(name, keys, argv, this.durability, ref, field);
+      const reply =
+        spec.write && this.durability
+          ? await this.durableWrite(name, keys, argv, this.durability, ref, field)
+          : await this.evalScript(name, keys, argv);
+      return spec.decode(reply) as ReplyOf<N>;
     } catch (err) {
-      throw this.mapError(err, ref, field);
+      throw toConvmemError(err, this.conn.lastErrorMessage, ref, field);
     }
   }
 
+  /** Runs a registry script on one bucket and decodes its reply. */
+  async runBucket<N extends BucketScript>(
+    name: N,
+    bucket: string,
+    args: readonly string[],
+  ): Promise<ReplyOf<N>> {
+    try {
+      return SCRIPTS[name].decode(await this.evalScript(name, [bucket], args)) as ReplyOf<N>;
+    } catch (err) {
+      throw toConvmemError(err, this.conn.lastErrorMessage);
+    }
+  }
+
+  /** A plain command (the registry walk's `ZRANGE`, `TIME`), failures classified. */
+  async send(args: readonly string[], key?: string): Promise<unknown> {
+    try {
+      return await this.conn.send(args, key);
+    } catch (err) {
+      throw toConvmemError(err, this.conn.lastErrorMessage);
+    }
+  }
+
+  /**
+   * The write, then `WAIT` on the same connection (issued back to back: one round trip). A
+   * NOSCRIPT retry runs after the first `WAIT`, so it is waited for again.
+   */
   private async durableWrite(
     name: ScriptName,
     keys: readonly string[],
@@ -101,22 +141,17 @@ export class ScriptRunner {
     durability: Durability,
     ref: ConversationRef,
     field: string,
-  ): Promise<Reply> {
+  ): Promise<unknown> {
     const wait = ["WAIT", String(durability.replicas), String(durability.timeoutMs)];
-    // Issued back to back, so WAIT follows the write on the same connection.
-    const write = this.evalScript(name, keys, argv, true);
-    let waited = this.conn.send(wait, keys[0]);
-    // Observed now: if the connection drops, both reject, and the write's error is the one to report.
-    waited.catch(() => {});
     let retried = false;
-    const reply = await write.catch((err: unknown) => {
-      if (!(err instanceof NoScriptRetry)) throw err;
+    const write = this.evalScript(name, keys, argv, () => {
       retried = true;
-      return err.retry;
     });
-    // A NOSCRIPT retry ran after the first WAIT: wait again, behind it.
-    if (retried) waited = this.conn.send(wait, keys[0]);
-    const acked = Number(await waited);
+    const firstWait = this.conn.send(wait, keys[0]);
+    // Observed now: if the connection drops, both reject, and the write's error is the one to report.
+    firstWait.catch(() => {});
+    const reply = await write;
+    const acked = Number(await (retried ? this.conn.send(wait, keys[0]) : firstWait));
     if (acked < durability.replicas) {
       throw new StoreError(
         `write to field ${JSON.stringify(field)} of conversation ${JSON.stringify(ref.id)} reached ` +
@@ -126,63 +161,36 @@ export class ScriptRunner {
     return reply;
   }
 
-  /** Plain commands and registry-bucket scripts, for the registry walk (and `TIME`). */
-  readonly registry: RegistryBackend = {
-    send: (args, key) =>
-      this.conn.send(args, key).catch((err: unknown) => Promise.reject(this.mapError(err))),
-    runBucket: (name, bucket, args) =>
-      this.evalScript(name, [bucket], args).catch((err: unknown) => Promise.reject(this.mapError(err))),
-  };
-
   /**
-   * EVALSHA, falling back to EVAL (which caches the script) when Redis lost it; EVAL right
-   * away for a script not yet seen loaded on this connection.
+   * `EVAL` for a script this connection has not yet seen the target server answer (which also
+   * caches it there), `EVALSHA` after; on NOSCRIPT (the server lost it) `EVAL` again.
    */
   private async evalScript(
     name: ScriptName,
     keys: readonly string[],
     args: readonly string[],
-    durable = false,
-  ): Promise<Reply> {
-    const script: Script = this.scripts[name];
+    onRetry?: () => void,
+  ): Promise<unknown> {
+    const script = this.scripts[name];
     const tail = [String(keys.length), ...keys, ...args];
     const seen = `${this.conn.nodeOf(keys[0])}\0${name}`;
     if (!this.loaded.has(seen)) {
-      let reply: Reply;
       try {
-        reply = await this.conn.send(["EVAL", script.source, ...tail], keys[0]);
+        const reply = await this.conn.send(["EVAL", script.source, ...tail], keys[0]);
+        this.loaded.add(seen);
+        return reply;
       } catch (err) {
         if (err instanceof ErrorReply) this.loaded.add(seen); // the script ran, and raised
         throw err;
       }
-      this.loaded.add(seen);
-      return reply;
     }
     try {
       return await this.conn.send(["EVALSHA", script.sha, ...tail], keys[0]);
     } catch (err) {
-      if (!(err instanceof ErrorReply) || !err.message.startsWith("NOSCRIPT")) throw err;
+      if (!isNoScript(err)) throw err;
       this.loaded.clear();
-      const retry = this.conn.send(["EVAL", script.source, ...tail], keys[0]);
-      if (!durable) return await retry;
-      retry.catch(() => {});
-      throw new NoScriptRetry(retry);
-    }
-  }
-
-  private mapError(err: unknown, ref?: ConversationRef, field = ""): unknown {
-    if (!(err instanceof ErrorReply)) return err;
-    const code = /CONVMEM_([A-Z]+)/.exec(err.message)?.[1];
-    if (!ref || !code) return this.conn.storeError(err);
-    switch (code) {
-      case "WRONGTYPE":
-        return wrongTypeError(ref, field);
-      case "INDEX":
-        return listIndexError(ref, field);
-      case "RANGE":
-        return incrRangeError(ref, field);
-      default:
-        return this.conn.storeError(err);
+      onRetry?.();
+      return await this.conn.send(["EVAL", script.source, ...tail], keys[0]);
     }
   }
 }

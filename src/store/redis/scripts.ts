@@ -1,46 +1,156 @@
 /**
- * Loads the Lua scripts from `lua/` (each prefixed with its shared prelude), and runs them
- * by SHA with `EVALSHA`, falling back to `EVAL` (which also caches the script) on NOSCRIPT.
+ * The Lua scripts: what each one is (its key count, the prelude it runs on, whether it is a
+ * write) and how its reply is decoded — one decoder per script, so no call site casts a reply.
+ * Sources are in `lua/<name>-<keys>.lua`, each prefixed with its prelude; loaded once per
+ * process.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { unescapeId } from "../../keys.js";
+import type { AddMessageResult, CasResult, ConversationInfo, StoredValue } from "../store.js";
 
 /**
- * The scripts, each in `lua/<name>-<numkeys>.lua`, with the prelude it is prefixed with:
- * `read` (`readlib.lua`) for reads, `write` (`readlib.lua` + `lib.lua`) for writes, `registry`
- * (`reglib.lua`) for registry-bucket scripts. Preludes are kept apart because Redis runs a
- * script's whole prelude on every call: the read path pays only for what reads need.
+ * Preludes, named by what they hold: `read` = `live.lua` (clock, liveness) + `state.lua` (keys,
+ * arguments, stored state); `write` adds `write.lua` (deadlines, expiry, bookkeeping);
+ * `registry` = `live.lua` + `registry.lua` (one registry bucket and its conversations). Kept
+ * apart because Redis runs a script's whole prelude on every call: reads pay only for theirs.
  */
-export const SCRIPT_NAMES = {
-  get: [4, "read"],
-  has: [4, "read"],
-  set: [4, "write"],
-  update: [3, "write"],
-  delete: [4, "write"],
-  incr: [4, "write"],
-  cas: [4, "write"],
-  push: [4, "write"],
-  pop: [4, "write"],
-  insert: [4, "write"],
-  remove: [4, "write"],
-  range: [4, "read"],
-  length: [4, "read"],
-  addmsg: [4, "write"],
-  fields: [3, "write"],
-  setttl: [3, "write"],
-  getttl: [3, "write"],
-  clear: [3, "write"],
-  reginfo: [1, "registry"],
-  regsweep: [1, "registry"],
+type Prelude = "read" | "write" | "registry";
+
+/** A node-redis reply, before decoding. */
+type Raw = unknown;
+
+const list = (reply: Raw): unknown[] => (Array.isArray(reply) ? reply : []);
+
+/** A value reply (`[1, raw]` scalar, `[2, items]` list); undefined when the field is missing. */
+function stored(reply: Raw): StoredValue | undefined {
+  if (!Array.isArray(reply)) return undefined;
+  return reply[0] === 1
+    ? { kind: "scalar", raw: String(reply[1]) }
+    : { kind: "list", items: list(reply[1]).map(String) };
+}
+
+/** Flat `name, value, …` pairs (entries whose value is missing are skipped). */
+function valuePairs(reply: Raw): Array<[string, StoredValue]> {
+  const flat = list(reply);
+  const out: Array<[string, StoredValue]> = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const value = stored(flat[i + 1]);
+    if (value) out.push([String(flat[i]), value]);
+  }
+  return out;
+}
+
+/** Flat `name, number, …` pairs. */
+function numberPairs(reply: Raw): Array<[string, number]> {
+  const flat = list(reply);
+  const out: Array<[string, number]> = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([String(flat[i]), Number(flat[i + 1])]);
+  return out;
+}
+
+const strings = (reply: Raw): string[] => list(reply).map(String);
+const isOne = (reply: Raw): boolean => reply === 1;
+const nothing = (): void => undefined;
+
+/** `cas`: `[1]` swapped, or `[0, current]`. */
+function casResult(reply: Raw): CasResult {
+  const [swapped, current] = list(reply);
+  return swapped === 1 ? { ok: true } : { ok: false, current: stored(current) };
+}
+
+/** `addmsg`: `[1, timestamp]` added, or `[0, stored message]` (its id was already there). */
+function addResult(reply: Raw): AddMessageResult {
+  const [added, value] = list(reply);
+  return added === 1 ? { added: true, timestamp: Number(value) } : { added: false, raw: String(value) };
+}
+
+/** `getttl`: ms left, -1 for never, nil for no live field. */
+function ttlMs(reply: Raw): number | null | undefined {
+  if (reply === null || reply === undefined) return undefined;
+  const ms = Number(reply);
+  return ms === -1 ? null : ms;
+}
+
+/** `reginfo`: flat `eid, fields, bytes, last write, …` of the live conversations asked about. */
+function infos(reply: Raw): ConversationInfo[] {
+  const flat = list(reply);
+  const out: ConversationInfo[] = [];
+  for (let i = 0; i < flat.length; i += 4) {
+    out.push({
+      conversationId: unescapeId(String(flat[i])),
+      totalFields: Number(flat[i + 1]),
+      totalSizeBytes: Number(flat[i + 2]),
+      lastActivity: Number(flat[i + 3]),
+    });
+  }
+  return out;
+}
+
+/** `regsweep`: `[scanned, removed]`. */
+function swept(reply: Raw): { scanned: number; removed: number } {
+  const [scanned, removed] = list(reply);
+  return { scanned: Number(scanned), removed: Number(removed) };
+}
+
+interface Spec<K extends 1 | 3 | 4, R> {
+  /** Number of KEYS: 4 = meta, message ids, registry bucket, field; 3 = without the field; 1 = a bucket. */
+  readonly keys: K;
+  readonly prelude: Prelude;
+  /** A write: runs with the manager's default TTL, and under `durability` waits for replicas. */
+  readonly write: boolean;
+  readonly decode: (reply: Raw) => R;
+}
+
+function spec<K extends 1 | 3 | 4, R>(
+  keys: K,
+  prelude: Prelude,
+  write: boolean,
+  decode: (reply: Raw) => R,
+): Spec<K, R> {
+  return { keys, prelude, write, decode };
+}
+
+/** Every script. */
+export const SCRIPTS = {
+  get: spec(4, "read", false, stored),
+  has: spec(4, "read", false, isOne),
+  range: spec(4, "read", false, strings),
+  length: spec(4, "read", false, Number),
+  keys: spec(3, "read", false, strings),
+  items: spec(3, "read", false, valuePairs),
+  sizes: spec(3, "read", false, numberPairs),
+  getttl: spec(3, "read", false, ttlMs),
+  set: spec(4, "write", true, nothing),
+  update: spec(3, "write", true, nothing),
+  delete: spec(4, "write", true, isOne),
+  incr: spec(4, "write", true, Number),
+  cas: spec(4, "write", true, casResult),
+  push: spec(4, "write", true, Number),
+  pop: spec(4, "write", true, String),
+  insert: spec(4, "write", true, Number),
+  remove: spec(4, "write", true, isOne),
+  addmsg: spec(4, "write", true, addResult),
+  setttl: spec(3, "write", true, nothing),
+  clear: spec(3, "write", true, Number),
+  reginfo: spec(1, "registry", false, infos),
+  regsweep: spec(1, "registry", false, swept),
 } as const;
 
-export type ScriptName = keyof typeof SCRIPT_NAMES;
+export type ScriptName = keyof typeof SCRIPTS;
+/** What script `N`'s reply decodes to. */
+export type ReplyOf<N extends ScriptName> = ReturnType<(typeof SCRIPTS)[N]["decode"]>;
+/** Scripts that run on one conversation (KEYS: 3 or 4). */
+export type ConversationScript = {
+  [N in ScriptName]: (typeof SCRIPTS)[N]["keys"] extends 1 ? never : N;
+}[ScriptName];
+/** Scripts that run on one registry bucket. */
+export type BucketScript = Exclude<ScriptName, ConversationScript>;
 
 /** One loaded script. */
 export interface Script {
   readonly name: ScriptName;
-  readonly numKeys: number;
   readonly source: string;
   readonly sha: string;
 }
@@ -52,19 +162,18 @@ export function loadScripts(): Record<ScriptName, Script> {
   if (cache) return cache;
   const dir = new URL("./lua/", import.meta.url);
   const read = (file: string) => readFileSync(fileURLToPath(new URL(file, dir)), "utf8");
-  const readlib = read("readlib.lua");
-  const preludes = {
-    read: readlib,
-    write: `${readlib}\n${read("lib.lua")}`,
-    registry: read("reglib.lua"),
+  const live = read("live.lua");
+  const readPrelude = `${live}\n${read("state.lua")}`;
+  const preludes: Record<Prelude, string> = {
+    read: readPrelude,
+    write: `${readPrelude}\n${read("write.lua")}`,
+    registry: `${live}\n${read("registry.lua")}`,
   };
   const out = {} as Record<ScriptName, Script>;
-  const entries = Object.entries(SCRIPT_NAMES) as Array<
-    [ScriptName, readonly [number, keyof typeof preludes]]
-  >;
-  for (const [name, [numKeys, prelude]] of entries) {
-    const source = `${preludes[prelude]}\n${read(`${name}-${numKeys}.lua`)}`;
-    out[name] = { name, numKeys, source, sha: createHash("sha1").update(source).digest("hex") };
+  for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
+    const { keys, prelude } = SCRIPTS[name];
+    const source = `${preludes[prelude]}\n${read(`${name}-${keys}.lua`)}`;
+    out[name] = { name, source, sha: createHash("sha1").update(source).digest("hex") };
   }
   cache = out;
   return out;

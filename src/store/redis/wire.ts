@@ -1,12 +1,10 @@
 /**
- * How `MemoryStore` values cross to and from the Lua scripts: the argument encoding the
- * scripts parse (TTLs, optional numbers, values tagged `s`/`l`, `update` entries, `cas`
- * expectations) and the decoding of their replies (values, field/value pairs).
+ * How `MemoryStore` values cross to the Lua scripts: the argument encoding the scripts parse
+ * (TTLs, optional numbers, values tagged `s`/`l`, `update` entries, `cas` expectations, a
+ * message around its timestamp). Replies are decoded per script in `scripts.ts`.
  */
-import type { StoredValue } from "../store.js";
-
-/** A script reply, as node-redis returns it. */
-export type Reply = unknown;
+import { messageHalves } from "../../messages.js";
+import type { PreparedMessage, StoredValue } from "../store.js";
 
 /** A TTL in seconds; `-1` for never. */
 export function ttlArg(ttl: number | null): string {
@@ -42,29 +40,8 @@ export function expectedArgs(expected: StoredValue | undefined): string[] {
       : ["l", String(expected.items.length), ...expected.items];
 }
 
-/** A value reply (`[1, raw]` scalar, `[2, items]` list); undefined when the field is missing. */
-export function toStored(reply: Reply): StoredValue | undefined {
-  if (!Array.isArray(reply)) return undefined;
-  return reply[0] === 1
-    ? { kind: "scalar", raw: String(reply[1]) }
-    : { kind: "list", items: (reply[1] as unknown[]).map(String) };
-}
-
-/** A flat `field, value, …` reply as pairs (fields whose value is missing are skipped). */
-export function valuePairs(reply: Reply): Array<[string, StoredValue]> {
-  const flat = reply as unknown[];
-  const out: Array<[string, StoredValue]> = [];
-  for (let i = 0; i < flat.length; i += 2) {
-    const value = toStored(flat[i + 1]);
-    if (value) out.push([String(flat[i]), value]);
-  }
-  return out;
-}
-
-/** A flat `field, number, …` reply as pairs. */
-export function numberPairs(reply: Reply): Array<[string, number]> {
-  const flat = reply as unknown[];
-  const out: Array<[string, number]> = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([String(flat[i]), Number(flat[i + 1])]);
-  return out;
+/** `addmsg`: the id's JSON (the index key), then the message's JSON before and after its timestamp. */
+export function messageArgs(message: PreparedMessage): [idJson: string, head: string, tail: string] {
+  const [head, tail] = messageHalves(message);
+  return [JSON.stringify(message.id), head, tail];
 }

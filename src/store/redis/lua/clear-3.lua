@@ -12,7 +12,7 @@ for _, name in ipairs(order) do
 end
 local eid = string.match(META, '^[^{]*{(.*)}$')
 local ttl = tonumber(redis.call('HGET', META, 'ttl'))
--- A conversation that had expired entirely has already lost its setting (lib.lua prepare).
+-- A conversation that had expired entirely has already lost its setting (write.lua prepare).
 if removed == 0 and s.dl ~= nil and s.dl ~= -1 and NOW >= s.dl then ttl = nil end
 redis.call('DEL', MIDS, META)
 redis.call('ZREM', REGISTRY, eid)

@@ -1,4 +1,4 @@
--- lib.lua: write helpers, loaded after readlib.lua (whose locals it uses).
+-- write.lua: write helpers, loaded after live.lua and state.lua (whose locals it uses).
 --
 -- Physical expiry. Fields that follow the conversation TTL T expire logically at `dl` (checked
 -- against TIME by every script); their keys expire physically at `pd`, renewed lazily to
@@ -11,25 +11,6 @@ local function load(field)
   local m = redis.call('HMGET', META, 'ttl', 'dl', 'pd', 'md', 'rg', 'f:' .. field, 's:' .. field)
   return { ttl = tonumber(m[1]), dl = tonumber(m[2]), pd = tonumber(m[3]), md = tonumber(m[4]),
            rg = tonumber(m[5]), mode = m[6] or nil, old = m[6] or nil, size = tonumber(m[7]) or 0 }
-end
-
--- All fields recorded in meta: { name = mode }, their sizes, and their names in order, from one
--- HGETALL.
-local function all_fields()
-  local flat = redis.call('HGETALL', META)
-  local modes, sizes, order = {}, {}, {}
-  for i = 1, #flat, 2 do
-    local k, v = flat[i], flat[i + 1]
-    local p = string.sub(k, 1, 2)
-    if p == 'f:' then
-      local name = string.sub(k, 3)
-      modes[name] = v
-      order[#order + 1] = name
-    elseif p == 's:' then
-      sizes[string.sub(k, 3)] = tonumber(v)
-    end
-  end
-  return modes, sizes, order
 end
 
 local function drop_key(field)

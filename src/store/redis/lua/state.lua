@@ -1,5 +1,6 @@
--- readlib.lua: the prelude of every conversation script (read scripts use only this; write
--- scripts also get lib.lua). Kept small: a script pays for every function its prelude defines.
+-- state.lua: a conversation's keys, arguments and stored state, and reading it; the prelude of
+-- every conversation script after live.lua (read scripts use only these two; write scripts
+-- also get write.lua). Kept small: a script pays for every function its prelude defines.
 --
 -- KEYS[1] meta hash      <prefix>:meta:{<eid>}
 -- KEYS[2] message ids    <prefix>:mids:{<eid>}
@@ -44,9 +45,6 @@ local EMPTY = '[]'
 local TOMB = '\0convmem:tomb'
 local CHUNK = 1000
 
-local t = redis.call('TIME')
-local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-
 local function fail(code)
   return redis.error_reply('CONVMEM_' .. code)
 end
@@ -55,15 +53,9 @@ local function fkey(field)
   return BASE .. field
 end
 
-local function conv_alive(s)
-  return s.dl ~= nil and (s.dl == -1 or NOW < s.dl)
-end
-
+-- Whether a field of mode `mode` of the conversation whose state is `s` is live now.
 local function mode_alive(s, mode)
-  if not mode then return false end
-  if mode == 'c' then return conv_alive(s) end
-  local d = tonumber(mode)
-  return d == -1 or NOW < d
+  return field_alive(s.dl, mode)
 end
 
 -- For a command run with pcall on a field key: true if it failed with WRONGTYPE (the field holds
@@ -83,3 +75,21 @@ local function read_value(key)
   return { 1, v }
 end
 
+-- All fields recorded in meta: { name = mode }, their sizes, and their names in order, from one
+-- HGETALL.
+local function all_fields()
+  local flat = redis.call('HGETALL', META)
+  local modes, sizes, order = {}, {}, {}
+  for i = 1, #flat, 2 do
+    local k, v = flat[i], flat[i + 1]
+    local p = string.sub(k, 1, 2)
+    if p == 'f:' then
+      local name = string.sub(k, 3)
+      modes[name] = v
+      order[#order + 1] = name
+    elseif p == 's:' then
+      sizes[string.sub(k, 3)] = tonumber(v)
+    end
+  end
+  return modes, sizes, order
+end

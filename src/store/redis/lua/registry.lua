@@ -1,4 +1,4 @@
--- reglib.lua: shared prelude of the registry scripts, which work on one registry bucket and
+-- registry.lua: shared prelude of the registry scripts (after live.lua), which work on one registry bucket and
 -- the conversations listed in it (all in the bucket's Cluster slot).
 --
 -- KEYS[1] registry bucket  <prefix>:reg:{<tag>}  (sorted set: member <eid>, score last write)
@@ -7,8 +7,6 @@
 
 local REGISTRY = KEYS[1]
 local PREFIX = ARGV[1]
-local t = redis.call('TIME')
-local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 local function meta_key(eid)
   return PREFIX .. ':meta:{' .. eid .. '}'
@@ -25,14 +23,7 @@ local function summary(eid)
     if string.sub(k, 1, 2) == 'f:' then
       local name = string.sub(k, 3)
       all[#all + 1] = name
-      local alive
-      if v == 'c' then
-        alive = dl ~= nil and (dl == -1 or NOW < dl)
-      else
-        local d = tonumber(v)
-        alive = d == -1 or NOW < d
-      end
-      if alive then
+      if field_alive(dl, v) then
         live = live + 1
         bytes = bytes + (tonumber(h['s:' .. name]) or 0)
       end
