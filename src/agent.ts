@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { ValidationError } from "./errors.js";
 import { getMemoryManager, type MemoryManager, type MemoryStats } from "./manager.js";
 import type { ConversationMemory } from "./memory.js";
+import type { ChatRole, Schema } from "./types.js";
 import { checkConversationId, describe } from "./validate.js";
 
 /** One message of work for an agent: which conversation, which inbound message, what it carries. */
@@ -76,10 +77,10 @@ export abstract class BaseAgent {
   abstract process(env: Envelope): Promise<Envelope>;
 
   /** The memory of a conversation (cheap, synchronous). */
-  getMemory<S extends Record<string, unknown> = Record<string, unknown>>(
+  getMemory<S extends Schema = Record<string, unknown>, R extends string = ChatRole>(
     conversationId: string,
-  ): ConversationMemory<S> {
-    return this.manager.getMemory<S>(conversationId);
+  ): ConversationMemory<S, R> {
+    return this.manager.getMemory<S, R>(conversationId);
   }
 
   /** Deletes a conversation's memory; returns the number of fields removed. */

@@ -35,7 +35,7 @@ export {
   type MemoryManagerOptions,
   type MemoryStats,
 } from "./manager.js";
-export { ConversationMemory, type ElementOf, type FieldOf } from "./memory.js";
+export { ConversationMemory } from "./memory.js";
 export type { Message } from "./messages.js";
 export type { ModifyOptions } from "./retry.js";
 export { InMemoryStore } from "./store/in-memory.js";
@@ -53,3 +53,20 @@ export type {
   StoredValue,
   SweepStep,
 } from "./store/store.js";
+export type {
+  AddMessageOptions,
+  AppendOptions,
+  ChatRole,
+  CleanupOptions,
+  CleanupProgress,
+  ConversationsOptions,
+  ElementOf,
+  FieldOf,
+  GetListOptions,
+  GetMessagesOptions,
+  ListFieldOf,
+  MemorySize,
+  NumberFieldOf,
+  Schema,
+  SetOptions,
+} from "./types.js";

@@ -9,6 +9,7 @@ import { ConversationMemory, type MemoryContext } from "./memory.js";
 import type { RedisInput } from "./store/redis/connection.js";
 import { RedisStore } from "./store/redis/redis-store.js";
 import type { ConversationInfo, MemoryStore, RegistryPage, SweepStep } from "./store/store.js";
+import type { ChatRole, CleanupOptions, ConversationsOptions, Schema } from "./types.js";
 import { checkConversationId, checkLimit, checkTtl, describe } from "./validate.js";
 
 /** Conversations per registry batch when `batchSize` is not given. */
@@ -116,10 +117,10 @@ export class MemoryManager {
    * The memory of one conversation: cheap, synchronous, no I/O, nothing cached.
    * Throws {@link ValidationError} for an invalid id.
    */
-  getMemory<S extends Record<string, unknown> = Record<string, unknown>>(
+  getMemory<S extends Schema = Record<string, unknown>, R extends string = ChatRole>(
     conversationId: string,
-  ): ConversationMemory<S> {
-    return new ConversationMemory<S>(this.ctx, checkConversationId(conversationId));
+  ): ConversationMemory<S, R> {
+    return new ConversationMemory<S, R>(this.ctx, checkConversationId(conversationId));
   }
 
   /** Deletes a conversation entirely (its TTL setting included); returns the number of fields removed. */
@@ -139,7 +140,7 @@ export class MemoryManager {
    * ```
    */
   async *conversations(
-    options: { batchSize?: number } = {},
+    options: ConversationsOptions = {},
   ): AsyncGenerator<ConversationInfo, void, undefined> {
     const batchSize = checkLimit(options.batchSize, "batchSize") ?? DEFAULT_BATCH;
     let cursor: number | undefined = 0;
@@ -170,12 +171,7 @@ export class MemoryManager {
    * `onProgress` gets cumulative counts after each step, the last with the returned total.
    * With `dryRun: true` nothing changes and the counts are what would be removed.
    */
-  async cleanupExpiredConversations(options: {
-    maxAgeSeconds: number;
-    onProgress?: ((progress: { scanned: number; removed: number }) => void) | undefined;
-    /** Change nothing; return (and report) how many conversations would be removed. */
-    dryRun?: boolean | undefined;
-  }): Promise<number> {
+  async cleanupExpiredConversations(options: CleanupOptions): Promise<number> {
     const maxAge = options?.maxAgeSeconds;
     if (typeof maxAge !== "number" || !Number.isFinite(maxAge) || maxAge < 0) {
       throw new ValidationError(`maxAgeSeconds must be a non-negative number, got ${describe(maxAge)}`);

@@ -10,10 +10,24 @@ import { MESSAGES_FIELD } from "./keys.js";
 import { type Message, prepareMessage, readMessages, storedMessage } from "./messages.js";
 import { type ConversationTarget, type ModifyOptions, modifyField, removeFirst } from "./retry.js";
 import type { ConversationRef, MemoryStore, StoredValue } from "./store/store.js";
+import type {
+  AddMessageOptions,
+  AppendOptions,
+  ChatRole,
+  ElementOf,
+  FieldOf,
+  GetListOptions,
+  GetMessagesOptions,
+  ListFieldOf,
+  MemorySize,
+  NumberFieldOf,
+  Schema,
+  SetOptions,
+} from "./types.js";
 import { checkField, checkInteger, checkLimit, checkTtl, describe } from "./validate.js";
 import { decodeValue, encodeItem, encodeItems, encodeRecord, encodeValue } from "./values.js";
 
-/** Everything a ConversationMemory needs from its manager. */
+/** @internal Everything a ConversationMemory needs from its manager. */
 export interface MemoryContext {
   readonly store: MemoryStore;
   readonly codec: Codec;
@@ -26,10 +40,7 @@ export interface MemoryContext {
   readonly order: CallOrder;
 }
 
-/** Field names of a schema. */
-export type FieldOf<S> = Extract<keyof S, string>;
-/** Element type of a list field. */
-export type ElementOf<T> = T extends readonly (infer E)[] ? E : unknown;
+export type { ElementOf, FieldOf, ListFieldOf, NumberFieldOf } from "./types.js";
 
 /**
  * Calls `fn`; its synchronous throw (bad input) becomes a rejection. Lets the hottest methods
@@ -47,8 +58,10 @@ function settled<T>(fn: () => Promise<T>): Promise<T> {
 /**
  * One conversation's memory. Obtain it with `manager.getMemory(id)` (cheap, synchronous).
  *
- * @typeParam S - optional schema of the conversation's fields, e.g.
- *   `getMemory<{ prefs: Prefs; log: Entry[] }>(id)` makes `get("prefs")` return `Prefs | undefined`.
+ * @typeParam S - optional schema of the conversation's fields (an interface or a type), e.g.
+ *   `getMemory<{ prefs: Prefs; log: Entry[]; turns: number }>(id)` makes `get("prefs")` return
+ *   `Prefs | undefined`, lets the list methods take only `log` and `incr` only `turns`.
+ * @typeParam R - the type of message roles (default {@link ChatRole}).
  *
  * @example
  * ```ts
@@ -60,7 +73,7 @@ function settled<T>(fn: () => Promise<T>): Promise<T> {
  * const recent = await memory.getMessages({ limit: 10 });
  * ```
  */
-export class ConversationMemory<S extends Record<string, unknown> = Record<string, unknown>> {
+export class ConversationMemory<S extends Schema = Record<string, unknown>, R extends string = ChatRole> {
   /** The conversation id. */
   readonly conversationId: string;
   private readonly ref: ConversationRef;
@@ -114,7 +127,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
    * Stores a value (an array becomes a list). `ttl` (seconds, or null = never) pins this
    * field to its own expiry; without it the field follows the conversation TTL.
    */
-  set<K extends FieldOf<S>>(field: K, value: S[K], options?: { ttl?: number | null }): Promise<void> {
+  set<K extends FieldOf<S>>(field: K, value: S[K], options?: SetOptions): Promise<void> {
     return settled(() => {
       checkField(field);
       const ttl = options && "ttl" in options ? checkTtl(options.ttl) : undefined;
@@ -156,7 +169,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   }
 
   /** Atomically adds `by` (a safe integer) to an integer field; a missing field starts at 0. */
-  incr(field: FieldOf<S>, by = 1): Promise<number> {
+  incr(field: NumberFieldOf<S>, by = 1): Promise<number> {
     return settled(() => {
       checkField(field);
       checkInteger(by, "incr amount");
@@ -172,24 +185,34 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
    * is only with other processes. If `fn` throws, nothing changes.
    * Gives up with {@link ConflictError} after `maxRetries` attempts.
    */
-  async modify<K extends FieldOf<S>>(
+  modify<K extends FieldOf<S>>(
+    field: K,
+    fn: (current: S[K]) => S[K] | Promise<S[K]>,
+    options: ModifyOptions<S[K]> & { fallback: S[K] },
+  ): Promise<S[K]>;
+  modify<K extends FieldOf<S>>(
     field: K,
     fn: (current: S[K] | undefined) => S[K] | Promise<S[K]>,
+    options?: ModifyOptions<S[K]>,
+  ): Promise<S[K]>;
+  async modify<K extends FieldOf<S>>(
+    field: K,
+    fn: (current: S[K]) => S[K] | Promise<S[K]>,
     options: ModifyOptions<S[K]> = {},
   ): Promise<S[K]> {
     checkField(field);
     return await this.ctx.order.exclusive(this.conversationId, () =>
-      modifyField(this.target, field, fn, options),
+      modifyField(this.target, field, fn as (current: S[K] | undefined) => S[K] | Promise<S[K]>, options),
     );
   }
 
   // ---- lists -----------------------------------------------------------------------------
 
   /** Appends one element (O(1)); creates the list when missing. `maxLength` keeps the newest. */
-  append<K extends FieldOf<S>>(
+  append<K extends ListFieldOf<S>>(
     field: K,
     value: ElementOf<S[K]>,
-    options?: { maxLength?: number },
+    options?: AppendOptions,
   ): Promise<number> {
     return settled(() => {
       checkField(field);
@@ -200,10 +223,10 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   }
 
   /** Appends several elements in one round trip. */
-  async extend<K extends FieldOf<S>>(
+  async extend<K extends ListFieldOf<S>>(
     field: K,
     values: ReadonlyArray<ElementOf<S[K]>>,
-    options?: { maxLength?: number },
+    options?: AppendOptions,
   ): Promise<number> {
     checkField(field);
     if (!Array.isArray(values)) throw new ValidationError(`extend takes an array, got ${describe(values)}`);
@@ -213,7 +236,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   }
 
   /** Removes and returns the element at `index` (Python rules; default the last). */
-  async pop<K extends FieldOf<S>>(field: K, index = -1): Promise<ElementOf<S[K]>> {
+  async pop<K extends ListFieldOf<S>>(field: K, index = -1): Promise<ElementOf<S[K]>> {
     checkField(field);
     checkInteger(index, "index");
     const raw = await this.op(() => this.ctx.store.pop(this.ref, field, index));
@@ -221,7 +244,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   }
 
   /** Python `list.insert(index, value)`: negative indexes count from the end; out of range clamps. */
-  async insert<K extends FieldOf<S>>(field: K, index: number, value: ElementOf<S[K]>): Promise<number> {
+  async insert<K extends ListFieldOf<S>>(field: K, index: number, value: ElementOf<S[K]>): Promise<number> {
     checkField(field);
     checkInteger(index, "index");
     const item = encodeItem(this.target.values, field, value);
@@ -233,15 +256,15 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
    * was removed. Two round trips: it reads the list, then removes that element only if the
    * list is unchanged (retrying otherwise), so it stays atomic.
    */
-  async remove<K extends FieldOf<S>>(field: K, value: ElementOf<S[K]>): Promise<boolean> {
+  async remove<K extends ListFieldOf<S>>(field: K, value: ElementOf<S[K]>): Promise<boolean> {
     checkField(field);
     return await this.ctx.order.exclusive(this.conversationId, () => removeFirst(this.target, field, value));
   }
 
   /** The list (a fresh array), or `list.slice(start, end)` of it; a missing field is `[]`. */
-  async getList<K extends FieldOf<S>>(
+  async getList<K extends ListFieldOf<S>>(
     field: K,
-    options?: { start?: number; end?: number },
+    options?: GetListOptions,
   ): Promise<Array<ElementOf<S[K]>>> {
     checkField(field);
     const start = options?.start === undefined ? undefined : checkInteger(options.start, "start");
@@ -251,7 +274,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   }
 
   /** Number of elements (O(1)); a missing field is 0. */
-  listLength(field: FieldOf<S>): Promise<number> {
+  listLength(field: ListFieldOf<S>): Promise<number> {
     return settled(() => {
       checkField(field);
       return this.op(() => this.ctx.store.length(this.ref, field));
@@ -266,20 +289,20 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
    * `maxMessages` (else the manager's) keeps the newest messages, in the same atomic step.
    */
   async addMessage(
-    role: string,
+    role: R,
     content: string,
     metadata: Record<string, unknown> = {},
-    options: { id?: string; maxMessages?: number } = {},
-  ): Promise<Message> {
+    options: AddMessageOptions = {},
+  ): Promise<Message<R>> {
     const message = prepareMessage(this.target.values, role, content, metadata, options);
     const maxMessages = message.maxMessages ?? this.ctx.maxMessages;
     const result = await this.op(() => this.ctx.store.addMessage(this.ref, message.prepared, maxMessages));
-    return storedMessage(result, message);
+    return storedMessage(result, message) as Message<R>;
   }
 
   /** The last `limit` messages (all when omitted), oldest first; O(limit), not O(history). */
-  async getMessages(options: { limit?: number } = {}): Promise<Message[]> {
-    return await this.op(() => readMessages(this.ctx.store, this.ref, options.limit));
+  async getMessages(options: GetMessagesOptions = {}): Promise<Array<Message<R>>> {
+    return (await this.op(() => readMessages(this.ctx.store, this.ref, options.limit))) as Array<Message<R>>;
   }
 
   /** Number of messages (O(1)). */
@@ -311,12 +334,7 @@ export class ConversationMemory<S extends Record<string, unknown> = Record<strin
   }
 
   /** Encoded sizes (UTF-8 bytes of each value's JSON; a list sums its elements). O(fields). */
-  async getMemorySize(): Promise<{
-    conversationId: string;
-    totalFields: number;
-    totalSizeBytes: number;
-    fields: Record<string, number>;
-  }> {
+  async getMemorySize(): Promise<MemorySize> {
     const sizes = (await this.op(() => this.ctx.store.sizes(this.ref))).sort(([a], [b]) =>
       a < b ? -1 : a > b ? 1 : 0,
     );

@@ -8,13 +8,17 @@ import { decodeJson, encodeJson } from "./codec.js";
 import { ValidationError } from "./errors.js";
 import { MESSAGES_FIELD } from "./keys.js";
 import type { AddMessageResult, ConversationRef, MemoryStore, PreparedMessage } from "./store/store.js";
+import type { ChatRole } from "./types.js";
 import { checkInteger, checkLimit, describe } from "./validate.js";
 import { checkEncodedSize, type ValueContext } from "./values.js";
 
-/** A chat message of the conversation history. */
-export interface Message {
+/**
+ * A chat message of the conversation history. `R` is the type of its role: by default the roles
+ * LLM SDKs use; `getMemory<S, string>()` (or your own union) for others.
+ */
+export interface Message<R extends string = ChatRole> {
   id: string;
-  role: string;
+  role: R;
   content: string;
   /** Milliseconds since the epoch, from the store's clock (the Redis server's). */
   timestamp: number;
@@ -88,7 +92,7 @@ export function encodeMessage(message: PreparedMessage, timestamp: number): stri
 }
 
 /** The message the store added (with its timestamp), or the one already stored under its id. */
-export function storedMessage(result: AddMessageResult, message: NewMessage): Message {
+export function storedMessage(result: AddMessageResult, message: NewMessage): Message<string> {
   if (!result.added) return decodeMessage(result.raw);
   const { id, role, content, metadataJson } = message.prepared;
   const copy = decodeJson(metadataJson) as Record<string, unknown>;
@@ -100,7 +104,7 @@ export async function readMessages(
   store: MemoryStore,
   ref: ConversationRef,
   limit: number | undefined,
-): Promise<Message[]> {
+): Promise<Array<Message<string>>> {
   let start: number | undefined;
   if (limit !== undefined) {
     const checked = checkInteger(limit, "limit");
@@ -112,8 +116,8 @@ export async function readMessages(
   return items.map(decodeMessage);
 }
 
-function decodeMessage(raw: string): Message {
-  return decodeJson(raw) as Message;
+function decodeMessage(raw: string): Message<string> {
+  return decodeJson(raw) as Message<string>;
 }
 
 function checkMessageId(id: unknown): string {
