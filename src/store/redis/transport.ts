@@ -116,6 +116,26 @@ function isClient(input: object): input is RedisClientLike {
 }
 
 /**
+ * Credentials and TLS of a `redis+cluster://` / `redis+sentinel://` URL as client options:
+ * `user:pass` (percent-decoded), a lone `pass` (the default user), `user:` (a user, empty
+ * password); `rediss` turns TLS on.
+ */
+export function credentialOptions(userinfo: string | undefined, tls: boolean): RedisClientOptions {
+  const options: RedisClientOptions = {};
+  if (userinfo) {
+    const colon = userinfo.indexOf(":");
+    if (colon < 0) options.password = decodeURIComponent(userinfo);
+    else {
+      const user = decodeURIComponent(userinfo.slice(0, colon));
+      if (user) options.username = user;
+      options.password = decodeURIComponent(userinfo.slice(colon + 1));
+    }
+  }
+  if (tls) options.socket = { tls: true };
+  return options;
+}
+
+/**
  * Parses `redis+cluster://[user:pass@]h1:p1,h2:p2` into cluster options: root nodes for
  * discovery, and credentials/TLS as `defaults` (they apply to every discovered node).
  */
@@ -123,26 +143,13 @@ export function parseClusterUrl(url: string): RedisClusterOptions | undefined {
   const match = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]+)/.exec(url);
   if (!match) return undefined;
   const scheme = match[1] as string;
-  const credentials = match[2];
   const rootNodes = (match[3] as string)
     .split(",")
     .filter((h) => h.length > 0)
     .map((host) => ({ url: `${scheme}://${host}` }));
   if (rootNodes.length === 0)
     throw new ValidationError("a redis+cluster:// URL needs at least one host:port");
-  const defaults: RedisClientOptions = {};
-  if (credentials) {
-    const colon = credentials.indexOf(":");
-    const user = decodeURIComponent(colon < 0 ? credentials : credentials.slice(0, colon));
-    const password = colon < 0 ? undefined : decodeURIComponent(credentials.slice(colon + 1));
-    if (password === undefined) defaults.password = user;
-    else {
-      if (user) defaults.username = user;
-      defaults.password = password;
-    }
-  }
-  if (scheme === "rediss") defaults.socket = { tls: true };
-  return { rootNodes, defaults };
+  return { rootNodes, defaults: credentialOptions(match[2], scheme === "rediss") };
 }
 
 /** Parses `redis+sentinel://[user:pass@]h1:p1,h2:p2/<master name>` into sentinel options. */
@@ -158,11 +165,13 @@ export function parseSentinelUrl(url: string): RedisSentinelOptions | undefined 
         ? { host: hostPort, port: 26379 }
         : { host: hostPort.slice(0, colon), port: Number(hostPort.slice(colon + 1)) };
     });
-  const auth = parseClusterUrl(`${match[1]}+cluster://${match[2] ? `${match[2]}@` : ""}x:1`)?.defaults ?? {};
   return {
     name: decodeURIComponent(match[4] as string),
     sentinelRootNodes,
-    nodeClientOptions: auth as RedisSentinelOptions["nodeClientOptions"],
+    nodeClientOptions: credentialOptions(
+      match[2],
+      match[1] === "rediss",
+    ) as RedisSentinelOptions["nodeClientOptions"],
   } as RedisSentinelOptions;
 }
 

@@ -1,0 +1,78 @@
+/**
+ * The dependency direction of ../shared/STYLE.md, enforced on the source (every `import … from`
+ * and `export … from` of src/**): the CLI uses only the public entry; stores never reach up into
+ * the memory API; only store/redis/ talks to `redis`; the leaf modules stay leaves; the memory
+ * API reaches a backend only through the `MemoryStore` seam.
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { repoRoot } from "../helpers/node-child.js";
+
+const SRC = join(repoRoot, "src");
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+/** Imports of one file: bare package names, or src-relative paths of local modules (`.ts`). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gms)) {
+    const spec = m[1] as string;
+    if (spec.startsWith(".")) out.push(relative(SRC, resolve(dirname(file), spec)).replace(/\.js$/, ".ts"));
+    else out.push(spec);
+  }
+  return out;
+}
+
+const graph = new Map(sources(SRC).map((file) => [relative(SRC, file), importsOf(file)]));
+
+/** Every `[file, import]` edge whose file matches `from` and import matches `to`. */
+function edges(from: RegExp, to: RegExp): string[] {
+  const out: string[] = [];
+  for (const [file, imports] of graph) {
+    if (!from.test(file)) continue;
+    for (const target of imports) if (to.test(target)) out.push(`${file} -> ${target}`);
+  }
+  return out;
+}
+
+describe("dependency direction (STYLE.md)", () => {
+  it("reads the source it checks", () => {
+    assert.ok(graph.size > 30, `only ${graph.size} modules found under ${SRC}`);
+    assert.ok(graph.get("memory.ts")?.includes("store/store.ts"), "memory.ts imports the seam");
+  });
+
+  it("only store/redis/ imports the redis client", () => {
+    assert.deepEqual(edges(/^(?!store\/redis\/)/, /^(redis|@redis\/.*)$/), []);
+  });
+
+  it("stores never import the memory API, the manager, agents or the CLI", () => {
+    assert.deepEqual(edges(/^store\//, /^(memory|manager|agent|call-order|retry|index)\.ts$|^cli\//), []);
+  });
+
+  it("the memory API reaches a backend only through the MemoryStore seam", () => {
+    assert.deepEqual(
+      edges(/^(memory|agent|retry|call-order|messages|values)\.ts$/, /^store\/(redis|in-memory)/),
+      [],
+    );
+  });
+
+  it("the CLI imports only the public entry from the rest of the package", () => {
+    assert.deepEqual(edges(/^cli\//, /^(?!cli\/|index\.ts$|node:)/), []);
+  });
+
+  it("leaf modules (keys, codec, errors, validate) import only each other", () => {
+    assert.deepEqual(
+      edges(/^(keys|codec|errors|validate)\.ts$/, /^(?!(keys|codec|errors|validate)\.ts$|node:)/),
+      [],
+    );
+  });
+});
