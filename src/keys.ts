@@ -68,11 +68,7 @@ export function conversationKeys(prefix: string, id: string): ConversationKeys {
     meta: `${prefix}:meta:${tag}`,
     messageIds: `${prefix}:mids:${tag}`,
     fieldBase: `${prefix}:conv:${tag}:`,
-    get registry() {
-      const key = registryKey(prefix, slotOf(eid));
-      Object.defineProperty(this, "registry", { value: key });
-      return key;
-    },
+    registry: registryKey(prefix, slotOf(eid)),
   };
 }
 
