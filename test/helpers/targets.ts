@@ -1,35 +1,47 @@
 /**
- * Runs one contract suite unchanged against every backend.
+ * The backends the contract suite runs on, selected by `CONVMEM_TEST_TARGETS`: a comma list of
+ * `memory`, `redis` (a standalone redis-server), `cluster` (3 masters), `sentinel` (primary,
+ * replica, 3 sentinels); default `memory,redis,cluster`. An unknown name fails the file.
  *
- * `forEachTarget(fn)` registers a `describe` block per backend and calls `fn` inside it.
- * Within one block (one test file), every manager a test creates shares the same
- * backend: one `InMemoryStore` instance, or one `redis-server` started for the file. So
- * two managers from `newManager()` behave like two processes on the same Redis. Tests use
- * `freshId()` for every conversation, so nothing needs flushing between tests.
+ * - `contractTargets()` + `nodeTestRunner`: what test/contract/*.test.ts pass to the exported
+ *   `runStoreContract` (convmem/testing), one call per selected target. Its `createStore`
+ *   starts the backend; closing the store stops it. Every manager of one run shares that store.
+ * - `forEachTarget(fn)` registers a `describe` block per selected backend and calls `fn` inside
+ *   it. Within one block (one test file), every manager a test creates shares the same
+ *   backend: one `InMemoryStore` instance, or one `redis-server` started for the file, each
+ *   manager with its own connection. So two managers from `newManager()` behave like two
+ *   processes on the same Redis. Tests use `freshId()` for every conversation, so nothing
+ *   needs flushing between tests.
+ *
+ * Without `redis-server` on PATH the Redis targets fail (never skip), with a message saying so.
  */
-import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
-import { after, before, describe } from "node:test";
+import { after, before, describe, it } from "node:test";
 import {
-  ConflictError,
-  ConvmemError,
   createMemoryManager,
-  FieldNotFoundError,
   InMemoryStore,
-  ListIndexError,
   type MemoryManager,
-  SerializationError,
-  StoreError,
-  StoreUnavailableError,
-  ValidationError,
-  ValueTooLargeError,
-  WrongTypeError,
+  type MemoryStore,
+  type RedisInput,
+  RedisStore,
 } from "../../src/index.js";
-import { type RedisCluster, startCluster } from "./redis-cluster.js";
-import { type RedisServer, startRedis } from "./redis-server.js";
+import type { ContractManagerOptions, StoreContractOptions } from "../../src/testing/index.js";
+import { startCluster } from "./redis-cluster.js";
+import { startSentinel } from "./redis-sentinel.js";
+import { startRedis } from "./redis-server.js";
+
+export {
+  assertConvmemError,
+  bad,
+  freshId,
+  rejectsWith,
+  sleep,
+  sortedItems,
+  sortedKeys,
+  throwsWith,
+} from "../../src/testing/helpers.js";
 
 /** Every `createMemoryManager` option except the backend selection. */
-export type ManagerOptions = Omit<NonNullable<Parameters<typeof createMemoryManager>[0]>, "redis" | "store">;
+export type ManagerOptions = ContractManagerOptions;
 
 export interface Target {
   name: string;
@@ -39,130 +51,127 @@ export interface Target {
   readonly redisUrl?: string | undefined;
 }
 
-/** A conversation id no other test uses. */
-export function freshId(label = "conv"): string {
-  return `${label}-${randomUUID()}`;
+export const TARGET_IDS = ["memory", "redis", "cluster", "sentinel"] as const;
+export type TargetId = (typeof TARGET_IDS)[number];
+export const DEFAULT_TARGETS: readonly TargetId[] = ["memory", "redis", "cluster"];
+
+/** A started backend: an in-memory store, or what a Redis client connects to. */
+interface Backend {
+  store?: MemoryStore;
+  redis?: RedisInput;
+  redisUrl?: string;
+  stop(): Promise<void>;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+const BACKENDS: Record<TargetId, { name: string; start(): Promise<Backend> }> = {
+  memory: {
+    name: "InMemoryStore",
+    start: async () => ({ store: new InMemoryStore(), stop: async () => {} }),
+  },
+  redis: {
+    name: "RedisStore (standalone)",
+    start: async () => {
+      const server = await startRedis();
+      return { redis: server.url, redisUrl: server.url, stop: () => server.stop() };
+    },
+  },
+  cluster: {
+    name: "RedisStore (cluster, 3 masters)",
+    start: async () => {
+      const cluster = await startCluster({ masters: 3 });
+      return {
+        redis: { cluster: { rootNodes: cluster.rootNodes } },
+        redisUrl: cluster.url,
+        stop: () => cluster.stop(),
+      };
+    },
+  },
+  sentinel: {
+    name: "RedisStore (sentinel: primary, replica, 3 sentinels)",
+    start: async () => {
+      const setup = await startSentinel();
+      return { redis: setup.url, redisUrl: setup.url, stop: () => setup.stop() };
+    },
+  },
+};
 
-/** Lets a deliberately invalid value through the type checker. */
-export function bad(value: unknown): never {
-  return value as never;
-}
-
-type ErrorClass = abstract new (...args: never[]) => ConvmemError;
-
-const CODES = new Map<ErrorClass, string>([
-  [FieldNotFoundError, "ERR_FIELD_NOT_FOUND"],
-  [ListIndexError, "ERR_LIST_INDEX"],
-  [WrongTypeError, "ERR_WRONG_TYPE"],
-  [SerializationError, "ERR_SERIALIZATION"],
-  [ValueTooLargeError, "ERR_VALUE_TOO_LARGE"],
-  [ValidationError, "ERR_VALIDATION"],
-  [StoreUnavailableError, "ERR_STORE_UNAVAILABLE"],
-  [StoreError, "ERR_STORE"],
-  [ConflictError, "ERR_CONFLICT"],
-]);
-
-/** Asserts `err` is a `cls` (and a `ConvmemError`) carrying the documented `code`. */
-export function assertConvmemError(err: unknown, cls: ErrorClass, messageIncludes?: string): void {
-  assert.ok(err instanceof cls, `expected ${cls.name}, got ${describeError(err)}`);
-  assert.ok(err instanceof ConvmemError, `${cls.name} must extend ConvmemError`);
-  assert.ok(err instanceof Error);
-  assert.equal(err.code, CODES.get(cls), `${cls.name}.code`);
-  if (messageIncludes !== undefined) {
-    assert.ok(
-      err.message.includes(messageIncludes),
-      `expected the message to mention ${JSON.stringify(messageIncludes)}, got ${JSON.stringify(err.message)}`,
-    );
+/** The targets named by `CONVMEM_TEST_TARGETS` (default `memory,redis,cluster`), in that order. */
+export function selectedTargets(value: string | undefined = process.env.CONVMEM_TEST_TARGETS): TargetId[] {
+  const names = (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (names.length === 0) return [...DEFAULT_TARGETS];
+  const ids: TargetId[] = [];
+  for (const name of names) {
+    if (!(TARGET_IDS as readonly string[]).includes(name)) {
+      throw new Error(
+        `CONVMEM_TEST_TARGETS: unknown target ${JSON.stringify(name)} (known: ${TARGET_IDS.join(", ")}; default: ${DEFAULT_TARGETS.join(",")})`,
+      );
+    }
+    if (!ids.includes(name as TargetId)) ids.push(name as TargetId);
   }
+  return ids;
 }
 
-function describeError(err: unknown): string {
-  if (err instanceof Error) return `${err.constructor.name}: ${err.message}`;
-  return `non-error ${String(err)}`;
-}
+/** node:test's functions, shaped for `runStoreContract`. */
+export const nodeTestRunner = {
+  describe,
+  describeConcurrent: (name: string, fn: () => void) => describe(name, { concurrency: true }, fn),
+  it,
+  before,
+  after,
+} satisfies Pick<StoreContractOptions, "describe" | "describeConcurrent" | "it" | "before" | "after">;
 
 /**
- * Asserts that the promise rejects with `cls`. The promise is passed directly (not a
- * thunk), so a method that throws synchronously instead of rejecting fails the test:
- * every `ConversationMemory` method is async.
+ * One `{ name, createStore }` per selected target. `createStore` starts the backend (a
+ * redis-server, a cluster, …) and returns a store whose `close()` also stops it.
  */
-export async function rejectsWith(
-  promise: Promise<unknown>,
-  cls: ErrorClass,
-  messageIncludes?: string,
-): Promise<void> {
-  let settled = false;
-  try {
-    await promise;
-    settled = true;
-  } catch (err) {
-    assertConvmemError(err, cls, messageIncludes);
-  }
-  assert.ok(!settled, `expected a rejection with ${cls.name}, but the call resolved`);
+export function contractTargets(): Array<Pick<StoreContractOptions, "name" | "createStore">> {
+  return selectedTargets().map((id) => {
+    const backend = BACKENDS[id];
+    return {
+      name: backend.name,
+      createStore: async () => {
+        const started = await backend.start();
+        const store = started.store ?? new RedisStore({ redis: started.redis });
+        return closingAlso(store, started.stop);
+      },
+    };
+  });
 }
 
-/** Asserts that `fn` throws `cls` synchronously. */
-export function throwsWith(fn: () => unknown, cls: ErrorClass, messageIncludes?: string): void {
-  let returned = false;
-  try {
-    fn();
-    returned = true;
-  } catch (err) {
-    assertConvmemError(err, cls, messageIncludes);
-  }
-  assert.ok(!returned, `expected ${cls.name} to be thrown synchronously`);
+/** `store`, except that `close()` closes it and then runs `stop`. */
+function closingAlso(store: MemoryStore, stop: () => Promise<void>): MemoryStore {
+  const close = async (): Promise<void> => {
+    try {
+      await store.close();
+    } finally {
+      await stop();
+    }
+  };
+  return new Proxy(store, {
+    get(real, prop) {
+      if (prop === "close") return close;
+      const value: unknown = Reflect.get(real, prop, real);
+      return typeof value === "function" ? value.bind(real) : value;
+    },
+  });
 }
 
-function sortedByField<T extends readonly [string, unknown]>(entries: readonly T[]): T[] {
-  return [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-}
-
-/** `keys()` / `items()` order is unspecified: compare sorted. */
-export function sortedKeys(keys: readonly string[]): string[] {
-  return [...keys].sort();
-}
-
-export function sortedItems(
-  items: ReadonlyArray<readonly [string, unknown]>,
-): Array<readonly [string, unknown]> {
-  return sortedByField(items);
-}
-
-interface TargetState {
-  managers: MemoryManager[];
-}
-
-function registerTarget(
-  name: string,
-  setup: () => Promise<{
-    build: (opts: Partial<ManagerOptions>) => MemoryManager;
-    redisUrl?: string;
-    teardown: () => Promise<void>;
-  }>,
-  fn: (t: Target) => void,
-): void {
+function registerTarget(id: TargetId, fn: (t: Target) => void): void {
+  const { name, start } = BACKENDS[id];
   describe(name, () => {
-    const state: TargetState = { managers: [] };
-    let build: ((opts: Partial<ManagerOptions>) => MemoryManager) | undefined;
-    let teardown: (() => Promise<void>) | undefined;
-    let redisUrl: string | undefined;
+    const managers: MemoryManager[] = [];
+    let backend: Backend | undefined;
 
     before(async () => {
-      const ready = await setup();
-      build = ready.build;
-      teardown = ready.teardown;
-      redisUrl = ready.redisUrl;
+      backend = await start();
     });
 
     after(async () => {
-      const managers = state.managers.splice(0);
-      const results = await Promise.allSettled(managers.map((m) => m.close()));
-      if (teardown !== undefined) await teardown();
+      const results = await Promise.allSettled(managers.splice(0).map((m) => m.close()));
+      if (backend !== undefined) await backend.stop();
       const failed = results.find((r) => r.status === "rejected");
       if (failed !== undefined && failed.status === "rejected") throw failed.reason;
     });
@@ -170,57 +179,24 @@ function registerTarget(
     const target: Target = {
       name,
       newManager(opts = {}) {
-        if (build === undefined) throw new Error(`${name}: newManager() called before the target was set up`);
-        const manager = build(opts);
-        state.managers.push(manager);
+        if (backend === undefined)
+          throw new Error(`${name}: newManager() called before the target was set up`);
+        const manager =
+          backend.store !== undefined
+            ? createMemoryManager({ ...opts, store: backend.store })
+            : createMemoryManager({ ...opts, redis: backend.redis });
+        managers.push(manager);
         return manager;
       },
       get redisUrl() {
-        return redisUrl;
+        return backend?.redisUrl;
       },
     };
     fn(target);
   });
 }
 
-/** Registers the contract suite `fn` once per backend. */
+/** Registers the suite `fn` once per selected backend (see the module comment). */
 export function forEachTarget(fn: (t: Target) => void): void {
-  registerTarget(
-    "InMemoryStore",
-    async () => {
-      const store = new InMemoryStore();
-      return {
-        build: (opts) => createMemoryManager({ ...opts, store }),
-        teardown: async () => {},
-      };
-    },
-    fn,
-  );
-
-  registerTarget(
-    "RedisStore (standalone)",
-    async () => {
-      const server: RedisServer = await startRedis();
-      return {
-        build: (opts) => createMemoryManager({ ...opts, redis: server.url }),
-        redisUrl: server.url,
-        teardown: () => server.stop(),
-      };
-    },
-    fn,
-  );
-
-  registerTarget(
-    "RedisStore (cluster, 3 masters)",
-    async () => {
-      const cluster: RedisCluster = await startCluster({ masters: 3 });
-      return {
-        build: (opts) =>
-          createMemoryManager({ ...opts, redis: { cluster: { rootNodes: cluster.rootNodes } } }),
-        redisUrl: cluster.url,
-        teardown: () => cluster.stop(),
-      };
-    },
-    fn,
-  );
+  for (const id of selectedTargets()) registerTarget(id, fn);
 }

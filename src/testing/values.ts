@@ -1,0 +1,413 @@
+/** Values: SerializationError, safe parsing and exact values, size limits, field names. */
+import assert from "node:assert/strict";
+import { SerializationError, ValidationError, ValueTooLargeError } from "../index.js";
+import type { ContractContext } from "./contract.js";
+import { bad, freshId, rejectsWith, sortedKeys } from "./helpers.js";
+
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+}
+
+function cyclic(): Record<string, unknown> {
+  const o: Record<string, unknown> = { a: 1 };
+  o.self = o;
+  return o;
+}
+
+function nested(depth: number, kind: "array" | "object"): unknown {
+  let v: unknown = 1;
+  for (let i = 0; i < depth; i++) v = kind === "array" ? [v] : { n: v };
+  return v;
+}
+
+/** Values JSON would silently change; each must be rejected before anything is written. */
+const unserializable: Array<[string, () => unknown]> = [
+  ["undefined", () => undefined],
+  ["NaN", () => Number.NaN],
+  ["Infinity", () => Number.POSITIVE_INFINITY],
+  ["-Infinity", () => Number.NEGATIVE_INFINITY],
+  ["BigInt", () => 10n],
+  ["Date", () => new Date(0)],
+  ["Map", () => new Map([["a", 1]])],
+  ["Set", () => new Set([1])],
+  ["class instance", () => new Point(1, 2)],
+  ["function", () => () => 1],
+  ["symbol", () => Symbol("s")],
+  ["cycle", cyclic],
+];
+
+/** `prefix` followed by `ch` (then ASCII) up to exactly 512 UTF-8 bytes. */
+function fillTo512(prefix: string, ch: string): string {
+  let s = prefix;
+  while (Buffer.byteLength(s + ch, "utf8") <= 512) s += ch;
+  while (Buffer.byteLength(s, "utf8") < 512) s += "a";
+  return s;
+}
+
+export function valuesTests(t: ContractContext): void {
+  const { describe, it } = t;
+  describe("SerializationError", () => {
+    for (const [kind, make] of unserializable) {
+      it(`rejects ${kind} at the top level and nested, writing nothing`, async () => {
+        const memory = t.newManager().getMemory(freshId());
+        await memory.set("existing", "before");
+        await memory.append("list", "before");
+        await rejectsWith(memory.set("top", bad(make())), SerializationError, "$");
+        await rejectsWith(memory.set("existing", bad({ ok: 1, deep: { bad: make() } })), SerializationError);
+        await rejectsWith(memory.update({ fresh: 1, existing: bad([1, make()]) }), SerializationError);
+        await rejectsWith(memory.append("list", bad(make())), SerializationError);
+        await rejectsWith(memory.append("newlist", bad({ v: make() })), SerializationError);
+        await rejectsWith(memory.extend("list", bad(["ok", make()])), SerializationError);
+        await rejectsWith(memory.insert("list", 0, bad(make())), SerializationError);
+        await rejectsWith(memory.addMessage("user", "hi", bad({ when: make() })), SerializationError);
+        await rejectsWith(
+          memory.modify("existing", () => bad({ v: make() })),
+          SerializationError,
+        );
+        assert.deepEqual(sortedKeys(await memory.keys()), ["existing", "list"]);
+        assert.equal(await memory.get("existing"), "before");
+        assert.deepEqual(await memory.getList("list"), ["before"]);
+      });
+    }
+
+    it("names the JSONPath of the bad value in the message", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      await rejectsWith(
+        memory.set("user", bad({ name: "x", prefs: { since: new Date() } })),
+        SerializationError,
+        "$.prefs.since",
+      );
+      await rejectsWith(memory.set("l", bad([1, 2, undefined])), SerializationError, "$[2]");
+      await rejectsWith(
+        memory.set("o", bad({ items: [{ ok: 1 }, { at: Number.NaN }] })),
+        SerializationError,
+        "$.items[1].at",
+      );
+      await rejectsWith(memory.append("l", bad({ a: { b: 1n } })), SerializationError, "$.a.b");
+      assert.deepEqual(await memory.keys(), []);
+    });
+
+    it("rejects nesting deeper than 512 levels without a stack overflow", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      for (const kind of ["array", "object"] as const) {
+        await rejectsWith(memory.set("deep", bad(nested(600, kind))), SerializationError);
+        await rejectsWith(memory.set("deep", bad(nested(10_000, kind))), SerializationError);
+        await rejectsWith(memory.append("deepl", bad(nested(10_000, kind))), SerializationError);
+      }
+      assert.deepEqual(await memory.keys(), []);
+    });
+
+    it("accepts nesting well within 512 levels", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      const value = nested(500, "object");
+      await memory.set("deep", bad(value));
+      assert.deepEqual(await memory.get("deep"), value);
+      const list = nested(500, "array");
+      await memory.append("l", bad(list));
+      assert.deepEqual(await memory.getList("l"), [list]);
+    });
+  });
+
+  describe("safe parsing and exact values", () => {
+    it("__proto__ and constructor keys round-trip as plain data", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      const text = '{"__proto__":{"x":1},"constructor":{"prototype":{"polluted":true}},"ok":2}';
+      const value: unknown = JSON.parse(text);
+      await memory.set("v", bad(value));
+      await memory.append("l", bad(value));
+      await memory.update({ u: bad(JSON.parse(text)) });
+      const got: unknown = await memory.get("v");
+      const [element]: unknown[] = await memory.getList("l");
+      const updated: unknown = await memory.get("u");
+      for (const result of [got, element, updated]) {
+        assert.ok(typeof result === "object" && result !== null);
+        assert.equal(JSON.stringify(result), text);
+        assert.equal(Object.getPrototypeOf(result), Object.prototype);
+        assert.ok(Object.hasOwn(result, "__proto__"), "__proto__ is an own data property");
+        assert.ok(Object.hasOwn(result, "constructor"));
+        assert.equal((result as { x?: unknown }).x, undefined);
+      }
+      const probe: Record<string, unknown> = {};
+      assert.equal(probe.x, undefined, "Object.prototype is not polluted");
+      assert.equal(probe.polluted, undefined, "Object.prototype is not polluted");
+      assert.equal(
+        await memory.remove("l", bad(JSON.parse(text))),
+        true,
+        "deep-equal sees __proto__ as data",
+      );
+    });
+
+    it("numbers, escapes and lone surrogates round-trip exactly, in values and list elements", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      const values: unknown[] = [
+        Number.MAX_SAFE_INTEGER,
+        -Number.MAX_SAFE_INTEGER,
+        0.1 + 0.2,
+        1e21,
+        123456789012345680000,
+        5e-324,
+        1.7976931348623157e308,
+        -1.5e-7,
+        '\u0000\u001f\u2028\u2029/\\"',
+        "a\uD800",
+        "\uDC00z",
+        "😀",
+        { "\uD800": "lone surrogate key", "": "empty key" },
+      ];
+      for (const [i, v] of values.entries()) await memory.set(`v${i}`, bad(v));
+      for (const [i, v] of values.entries()) assert.deepEqual(await memory.get(`v${i}`), v, `value ${i}`);
+      await memory.extend("l", bad(values));
+      assert.deepEqual(await memory.getList("l"), values);
+      await memory.insert("l", 1, bad(0.1 + 0.2));
+      assert.equal(await memory.pop("l", 1), 0.1 + 0.2);
+    });
+
+    it("remove compares numbers exactly (0.3 is not 0.1 + 0.2)", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      await memory.extend("l", [0.3, 2 ** 53 - 1, "x"]);
+      assert.equal(await memory.remove("l", 0.1 + 0.2), false);
+      assert.equal(await memory.remove("l", 2 ** 53 - 2), false);
+      assert.deepEqual(await memory.getList("l"), [0.3, 2 ** 53 - 1, "x"]);
+      assert.equal(await memory.remove("l", 2 ** 53 - 1), true);
+      assert.deepEqual(await memory.getList("l"), [0.3, "x"]);
+    });
+  });
+
+  describe("maxValueBytes", () => {
+    it("counts the UTF-8 bytes of the encoded JSON; larger values -> ValueTooLargeError, nothing written", async () => {
+      const memory = t.newManager({ maxValueBytes: 100 }).getMemory(freshId());
+      await memory.set("ascii", "x".repeat(98)); // "xxx…" = 100 bytes
+      assert.equal(await memory.get("ascii"), "x".repeat(98));
+      await rejectsWith(memory.set("ascii", "y".repeat(99)), ValueTooLargeError);
+      assert.equal(await memory.get("ascii"), "x".repeat(98), "the old value stays");
+      await memory.set("utf8", "é".repeat(49)); // 98 bytes + 2 quotes
+      await rejectsWith(memory.set("utf8big", "é".repeat(50)), ValueTooLargeError);
+      await rejectsWith(memory.set("obj", { text: "z".repeat(95) }), ValueTooLargeError);
+      assert.deepEqual(sortedKeys(await memory.keys()), ["ascii", "utf8"]);
+    });
+
+    it("applies to each list element, and to update, insert and modify, writing nothing", async () => {
+      const memory = t.newManager({ maxValueBytes: 100 }).getMemory(freshId());
+      const big = "x".repeat(99);
+      const ok = "x".repeat(98);
+      assert.equal(await memory.append("l", ok), 1);
+      await rejectsWith(memory.append("l", big), ValueTooLargeError);
+      await rejectsWith(memory.append("l2", big), ValueTooLargeError);
+      await rejectsWith(memory.extend("l", ["small", big]), ValueTooLargeError);
+      await rejectsWith(memory.insert("l", 0, big), ValueTooLargeError);
+      await rejectsWith(memory.update({ a: 1, b: big }), ValueTooLargeError);
+      await rejectsWith(
+        memory.modify("l", () => [ok, big]),
+        ValueTooLargeError,
+      );
+      await rejectsWith(memory.addMessage("user", "m".repeat(200)), ValueTooLargeError);
+      assert.deepEqual(await memory.getList("l"), [ok]);
+      assert.deepEqual(await memory.keys(), ["l"]);
+      assert.equal(await memory.extend("l", [ok, ok]), 3, "each element may be up to the limit");
+    });
+
+    it("defaults to 1 MiB", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      const limit = 1_048_576;
+      await memory.set("max", "x".repeat(limit - 2));
+      assert.equal(((await memory.get("max")) as string).length, limit - 2);
+      await rejectsWith(memory.set("over", "x".repeat(limit - 1)), ValueTooLargeError);
+      assert.equal(await memory.has("over"), false);
+    });
+  });
+
+  describe("conversation ids", () => {
+    it("getMemory throws ValidationError synchronously for invalid ids", () => {
+      const manager = t.newManager();
+      const invalid: unknown[] = [
+        "",
+        "a".repeat(513),
+        `${"é".repeat(256)}a`,
+        `${"😀".repeat(128)}a`,
+        "\uD800",
+        "ok\uDC00",
+        "\uDBFF",
+        42,
+        null,
+        undefined,
+        {},
+        ["a"],
+      ];
+      for (const id of invalid) {
+        assert.throws(
+          () => manager.getMemory(bad(id)),
+          (err: unknown) => err instanceof ValidationError && err.code === "ERR_VALIDATION",
+          `getMemory(${JSON.stringify(String(id)).slice(0, 40)})`,
+        );
+      }
+    });
+
+    it("accepts ids of exactly 512 UTF-8 bytes and rejects 513", async () => {
+      const manager = t.newManager();
+      const ids = ["a", "é", "😀", "€"].map((ch) => fillTo512(freshId("i"), ch));
+      for (const id of ids) {
+        assert.equal(Buffer.byteLength(id, "utf8"), 512);
+        assert.throws(() => manager.getMemory(`${id}a`), ValidationError);
+        assert.throws(() => manager.getMemory(`${id}é`), ValidationError);
+      }
+      ids.push(` ${freshId()} `, `${freshId()}\uD83D\uDE00`);
+      for (const [i, id] of ids.entries()) {
+        const memory = manager.getMemory(id);
+        assert.equal(memory.conversationId, id);
+        await memory.set("n", i);
+      }
+      for (const [i, id] of ids.entries()) {
+        const memory = manager.getMemory(id);
+        assert.equal(await memory.get("n"), i);
+        await manager.cleanupConversation(id);
+      }
+    });
+
+    it("cleanupConversation rejects invalid ids with ValidationError", async () => {
+      const manager = t.newManager();
+      for (const id of ["", "a".repeat(513), "\uD800"]) {
+        await rejectsWith(manager.cleanupConversation(id), ValidationError);
+      }
+    });
+
+    it("ids with glob, brace, colon, percent, space and emoji characters are isolated", async () => {
+      const manager = t.newManager();
+      const base = freshId();
+      const suffixes = [
+        "",
+        "*",
+        "?",
+        "[a]",
+        "[",
+        ":",
+        ":x",
+        "}:x",
+        "{",
+        "}",
+        "{x}",
+        "%",
+        "%7D",
+        "%257D",
+        " ",
+        " x",
+        "😀",
+      ];
+      const ids = [...suffixes.map((s) => base + s), `*${base}`, `{${base}}`];
+      for (const [i, id] of ids.entries()) {
+        const memory = manager.getMemory(id);
+        await memory.set("f", id);
+        await memory.set(`only${i}`, true);
+        await memory.append("l", i);
+      }
+      const check = async (skip: ReadonlySet<string>): Promise<void> => {
+        for (const [i, id] of ids.entries()) {
+          const memory = manager.getMemory(id);
+          if (skip.has(id)) {
+            assert.deepEqual(await memory.keys(), [], `${JSON.stringify(id)} was cleared`);
+            continue;
+          }
+          assert.deepEqual(
+            sortedKeys(await memory.keys()),
+            sortedKeys(["f", "l", `only${i}`]),
+            JSON.stringify(id),
+          );
+          assert.equal(await memory.get("f"), id);
+          assert.deepEqual(await memory.getList("l"), [i]);
+        }
+      };
+      await check(new Set());
+      const cleared = new Set<string>();
+      assert.equal(await manager.getMemory(`${base}*`).clearAll(), 3);
+      cleared.add(`${base}*`);
+      await check(cleared);
+      assert.equal(await manager.cleanupConversation(`${base}[a]`), 3);
+      cleared.add(`${base}[a]`);
+      await check(cleared);
+      assert.equal(await manager.cleanupConversation(base), 3);
+      cleared.add(base);
+      await check(cleared);
+      assert.equal(await manager.getMemory(`${base}}`).clearAll(), 3);
+      cleared.add(`${base}}`);
+      await check(cleared);
+    });
+
+    it("an id/field split can never build the same key as another", async () => {
+      const manager = t.newManager();
+      const base = freshId();
+      const pairs: Array<[string, string]> = [
+        [`${base}a}:x`, "y"],
+        [`${base}a`, "x}:y"],
+        [`${base}a%7D:x`, "y"],
+        [`${base}a:x`, "y"],
+        [`${base}a`, "x:y"],
+        [`${base}a}`, "x"],
+        [`${base}a%7D`, "x"],
+      ];
+      for (const [i, [id, field]] of pairs.entries()) await manager.getMemory(id).set(field, i);
+      for (const [i, [id, field]] of pairs.entries()) {
+        assert.equal(await manager.getMemory(id).get(field), i, `${id} / ${field}`);
+      }
+      assert.deepEqual(sortedKeys(await manager.getMemory(`${base}a`).keys()), ["x:y", "x}:y"]);
+      assert.deepEqual(await manager.getMemory(`${base}a}:x`).keys(), ["y"]);
+      assert.equal(await manager.getMemory(`${base}a}:x`).clearAll(), 1);
+      assert.equal(await manager.getMemory(`${base}a`).get("x}:y"), 1);
+      assert.equal(await manager.getMemory(`${base}a%7D:x`).get("y"), 2);
+    });
+  });
+
+  describe("field names", () => {
+    const invalid: Array<[string, unknown]> = [
+      ["empty", ""],
+      ["513 bytes", "f".repeat(513)],
+      ["513 bytes (multi-byte)", `${"é".repeat(256)}f`],
+      ["lone surrogate", "f\uD800"],
+      ["non-string", 7],
+      ["null", null],
+    ];
+    for (const [kind, f] of invalid) {
+      it(`every method rejects a ${kind} field name with ValidationError`, async () => {
+        const memory = t.newManager().getMemory(freshId());
+        const field = bad(f);
+        const calls: Array<[string, () => Promise<unknown>]> = [
+          ["get", () => memory.get(field)],
+          ["require", () => memory.require(field)],
+          ["set", () => memory.set(field, 1)],
+          ["has", () => memory.has(field)],
+          ["delete", () => memory.delete(field)],
+          ["incr", () => memory.incr(field)],
+          ["modify", () => memory.modify(field, () => 1)],
+          ["append", () => memory.append(field, 1)],
+          ["extend", () => memory.extend(field, [1])],
+          ["pop", () => memory.pop(field)],
+          ["insert", () => memory.insert(field, 0, 1)],
+          ["remove", () => memory.remove(field, 1)],
+          ["getList", () => memory.getList(field)],
+          ["listLength", () => memory.listLength(field)],
+        ];
+        for (const [name, call] of calls) {
+          await assert.rejects(call(), (err: unknown) => {
+            assert.ok(
+              err instanceof ValidationError,
+              `${name}: expected ValidationError, got ${String(err)}`,
+            );
+            assert.equal(err.code, "ERR_VALIDATION");
+            return true;
+          });
+        }
+        if (typeof f === "string") await rejectsWith(memory.update({ [f]: 1, ok: 2 }), ValidationError);
+        assert.deepEqual(await memory.keys(), []);
+      });
+    }
+
+    it("accepts field names up to 512 UTF-8 bytes", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      const names = ["f".repeat(512), "é".repeat(256), "😀".repeat(128)];
+      for (const [i, name] of names.entries()) await memory.set(name, i);
+      for (const [i, name] of names.entries()) assert.equal(await memory.get(name), i);
+      assert.deepEqual(sortedKeys(await memory.keys()), sortedKeys(names));
+    });
+  });
+}
