@@ -67,6 +67,20 @@ describe("resource bounds", { concurrency: true }, () => {
     assert.ok(lingered < EXIT_WITHIN_MS, `the process lived ${lingered} ms after close()`);
   });
 
+  it("close() while the first connection is still being made: no socket outlives it, the process exits", async () => {
+    for (let run = 0; run < 8; run++) {
+      const child = runNode(fixture("close-exits.mjs"), ["connecting", server.url]);
+      const line = await child.nextLine();
+      const printed = Date.now();
+      const exit = await child.exit(10_000);
+      assert.equal(exit.code, 0, exit.stderr);
+      const report = JSON.parse(line) as { calls: string[]; afterClose: string };
+      assert.equal(report.afterClose, "ERR_STORE_UNAVAILABLE");
+      const lingered = Date.now() - printed;
+      assert.ok(lingered < EXIT_WITHIN_MS, `run ${run}: the process lived ${lingered} ms after close()`);
+    }
+  });
+
   it("close() with calls waiting on a server that never answers: they end at once, the process exits", async () => {
     const port = await freePort();
     const sockets = new Set<Socket>();

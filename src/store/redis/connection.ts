@@ -19,6 +19,8 @@ export class RedisConnection {
   private readonly transport: Transport;
   private readonly watch: DeadlineWatch;
   private connecting: Promise<void> | undefined;
+  /** The client's own connection attempt (settles true/false, never rejects). */
+  private attempt: Promise<boolean> | undefined;
   private closed = false;
   private lastError = "";
 
@@ -95,7 +97,12 @@ export class RedisConnection {
   private connect(): Promise<void> {
     if (this.connecting) return this.connecting; // first connection under way: wait for it
     if (this.transport.isOpen) return Promise.resolve(); // reconnecting: fail fast in send()
-    this.connecting = this.watch.bound(this.transport.connect()).then(
+    const raw = this.transport.connect();
+    this.attempt = raw.then(
+      () => true,
+      () => false,
+    );
+    this.connecting = this.watch.bound(raw).then(
       () => {
         this.connecting = undefined;
         this.lastError = "";
@@ -115,6 +122,11 @@ export class RedisConnection {
     if (!this.transport.owned) return;
     if (!this.transport.isReady) {
       if (this.transport.isOpen) this.transport.destroy();
+      // A connection attempt under way may still open its socket after that destroy(): when it
+      // settles, destroy what it opened, so no socket outlives close().
+      void this.attempt?.then(() => {
+        if (this.transport.isOpen || this.transport.isReady) this.transport.destroy();
+      });
       return;
     }
     // A graceful close waits for replies; bounded like everything else, then the socket goes.
@@ -122,13 +134,18 @@ export class RedisConnection {
       () => true,
       () => false,
     );
+    if (!(await this.bounded(closing))) this.transport.destroy();
+  }
+
+  /** `promise`'s result, or false after `timeoutMs`. */
+  private async bounded(promise: Promise<boolean>): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), this.timeoutMs);
       timer.unref();
     });
-    const closed = await Promise.race([closing, late]);
+    const result = await Promise.race([promise, late]);
     clearTimeout(timer);
-    if (!closed) this.transport.destroy();
+    return result;
   }
 }
