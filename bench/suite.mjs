@@ -2,7 +2,7 @@
 // measurement of the issue against baselines measured in this same run, prints a table, and
 // writes bench/results.json (versions, machine, every figure and round) and
 // bench/latency-vs-history.svg. Figures are medians of BENCH_ROUNDS (default 5) rounds.
-// Usage: node bench/suite.mjs [--only ops,history,long,memory,workers,profile]
+// Usage: node bench/suite.mjs [--only turn,ops,history,long,memory,workers,profile]
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -16,6 +16,7 @@ import { runHistory, runLongConversation } from "./history.mjs";
 import { runMemory } from "./memory.mjs";
 import { runOps } from "./ops.mjs";
 import { runProfile } from "./profile.mjs";
+import { runTurn } from "./turn.mjs";
 import { runWorkers } from "./workers.mjs";
 
 const here = (p) => new URL(p, import.meta.url);
@@ -76,6 +77,7 @@ const section = async (key, title, fn) => {
   log(`  (${((performance.now() - t) / 1000).toFixed(1)} s)`);
 };
 try {
+  await section("turn", "0. realistic agent turn vs hand-written Redis code (turns/s)", runTurn);
   await section("ops", "1. convmem vs raw node-redis commands (ops/s)", runOps);
   await section("history", "2. chat turn vs history length (µs per add + read, 1 in flight)", runHistory);
   await section(
@@ -94,6 +96,14 @@ try {
 }
 
 const summary = [];
+for (const r of results.turn ?? []) {
+  summary.push({
+    measurement: `realistic turn, ${r.concurrency} in flight (ring ${r.ring}), vs hand-written`,
+    result: r.ratio,
+    target: `>= ${r.target}`,
+    met: r.met,
+  });
+}
 for (const r of results.ops ?? []) {
   summary.push({
     measurement: `${r.op}, ${r.concurrency} in flight, vs raw (timeout 0)`,

@@ -1,0 +1,172 @@
+// The realistic agent turn (issue 13), fixed: the demo's SMS assistant turn, awaited step by
+// step as SMSAssistantAgent.process() does, each turn on the next conversation of a ring —
+// 1,000 conversations at 1 in flight, 50,000 at 200 concurrent — so a conversation is touched
+// once per lap, as real traffic touches it once per turn:
+//   addMessage("user", text, { channel: "sms" }, { id: `${msgId}:in` })
+//   get("user_preferences", DEFAULT_PREFS)
+//   getMessages({ limit: 5 })
+//   addMessage("assistant", reply, {}, { id: `${msgId}:out` })
+//   modify("conversation_stats", countIfNew(msgId), { fallback: EMPTY_STATS })
+// Against the best hand-written code with the same guarantees on the same `redis` client
+// (`timeout: 0`): one Lua script per idempotent add (SADD of the id, RPUSH, PEXPIRE of every key
+// of the conversation so it expires as a unit), GET, LRANGE -5 -1, and GET + a compare-and-set
+// script for the stats. Both: 6 round trips per turn. Standalone: `node bench/turn.mjs`
+// (needs a built dist/ and redis-server on PATH); in the suite: `--only turn`.
+import { createClient } from "redis";
+import { createMemoryManager } from "../dist/index.js";
+import { compareInterleaved, compareThroughput } from "./harness.mjs";
+
+const DEFAULT_PREFS = { language: "auto", response_length: "medium" };
+const EMPTY_STATS = { message_count: 0, replies_short: 0, recent_ids: [] };
+const TTL_SECONDS = 3600;
+const TEXT = "What is the weather like tomorrow in Lisbon?";
+const REPLY = "Sunny, 21°C with a light breeze.";
+
+/** The stats update of the demo: count a message id once, keep the last 50 ids. */
+const countIfNew = (id) => (s) =>
+  s.recent_ids.includes(id)
+    ? s
+    : {
+        message_count: s.message_count + 1,
+        replies_short: s.replies_short,
+        recent_ids: [...s.recent_ids, id].slice(-50),
+      };
+
+// KEYS: messages, message ids, prefs, stats. ARGV: id, message JSON, TTL ms.
+const ADD = `
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+local n = redis.call('RPUSH', KEYS[1], ARGV[2])
+for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
+return n`;
+// KEYS: stats, messages, message ids, prefs. ARGV: expected JSON ('' = missing), new JSON, TTL ms.
+const CAS = `
+local cur = redis.call('GET', KEYS[1])
+if (cur or '') ~= ARGV[1] then return { 0, cur } end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+for i = 2, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
+return { 1 }`;
+
+/** The hand-written turn on `client`, conversations `<prefix>:<n>`. */
+async function handWritten(client, prefix) {
+  const addSha = await client.scriptLoad(ADD);
+  const casSha = await client.scriptLoad(CAS);
+  const ttlMs = String(TTL_SECONDS * 1000);
+  return async (conv, msgId) => {
+    const k = (part) => `${prefix}:{${conv}}:${part}`;
+    const keys = [k("messages"), k("ids"), k("prefs"), k("stats")];
+    const message = (id, role, content, metadata) =>
+      JSON.stringify({ id, role, content, timestamp: Date.now(), metadata });
+    const inId = `${msgId}:in`;
+    await client.evalSha(addSha, {
+      keys,
+      arguments: [inId, message(inId, "user", TEXT, { channel: "sms" }), ttlMs],
+    });
+    const rawPrefs = await client.get(keys[2]);
+    const prefs = rawPrefs === null ? DEFAULT_PREFS : JSON.parse(rawPrefs);
+    const history = (await client.lRange(keys[0], -5, -1)).map((m) => JSON.parse(m));
+    if (!prefs || history.length === 0) throw new Error("hand-written turn read nothing");
+    const outId = `${msgId}:out`;
+    await client.evalSha(addSha, { keys, arguments: [outId, message(outId, "assistant", REPLY, {}), ttlMs] });
+    let raw = await client.get(keys[3]);
+    const statsKeys = [keys[3], keys[0], keys[1], keys[2]];
+    for (;;) {
+      const next = JSON.stringify(countIfNew(msgId)(raw === null ? EMPTY_STATS : JSON.parse(raw)));
+      const [ok, current] = await client.evalSha(casSha, {
+        keys: statsKeys,
+        arguments: [raw ?? "", next, ttlMs],
+      });
+      if (ok === 1) return;
+      raw = current ?? null;
+    }
+  };
+}
+
+/** The convmem turn on `manager`. */
+function convmemTurn(manager) {
+  return async (conv, msgId) => {
+    const memory = manager.getMemory(conv);
+    await memory.addMessage("user", TEXT, { channel: "sms" }, { id: `${msgId}:in` });
+    const prefs = await memory.get("user_preferences", DEFAULT_PREFS);
+    const history = await memory.getMessages({ limit: 5 });
+    if (!prefs || history.length === 0) throw new Error("convmem turn read nothing");
+    await memory.addMessage("assistant", REPLY, {}, { id: `${msgId}:out` });
+    await memory.modify("conversation_stats", countIfNew(msgId), { fallback: EMPTY_STATS });
+  };
+}
+
+/** `turn(conv, msgId)` on the next conversation of a ring of `ring`, a fresh message id each turn. */
+function onRing(name, ring, turn) {
+  let n = 0;
+  return () => {
+    const i = n++;
+    return turn(`${name}-${i % ring}`, `t${i}`);
+  };
+}
+
+export async function runTurn({ url, admin, log }) {
+  const run = Date.now().toString(36);
+  const manager = createMemoryManager({ redis: url, keyPrefix: `turn-${run}`, defaultTtl: TTL_SECONDS });
+  const client = createClient({ url, commandOptions: { timeout: 0 } });
+  await client.connect();
+  const hand = await handWritten(client, `turnraw-${run}`);
+  const mine = convmemTurn(manager);
+  const out = [];
+  try {
+    const one = await compareInterleaved({
+      convmem: onRing("c1", 1000, mine),
+      hand_written: onRing("h1", 1000, hand),
+    });
+    const many = await compareThroughput(
+      admin,
+      { convmem: onRing("c200", 50_000, mine), hand_written: onRing("h200", 50_000, hand) },
+      { concurrency: 200 },
+    );
+    for (const [concurrency, r, target] of [
+      [1, one, 0.9],
+      [200, many, 0.8],
+    ]) {
+      const ratio = +(r.convmem.opsPerSec / r.hand_written.opsPerSec).toFixed(2);
+      const roundRatios = r.convmem.rounds.map((x, k) => +(x / r.hand_written.rounds[k]).toFixed(2));
+      out.push({
+        concurrency,
+        ring: concurrency === 1 ? 1000 : 50_000,
+        convmem_turns_s: r.convmem.opsPerSec,
+        hand_written_turns_s: r.hand_written.opsPerSec,
+        ratio,
+        round_ratios: roundRatios,
+        convmem_node_cpu_us: r.convmem.nodeCpuUsPerOp,
+        hand_written_node_cpu_us: r.hand_written.nodeCpuUsPerOp,
+        convmem_redis_cpu_us: r.convmem.redisCpuUsPerOp,
+        hand_written_redis_cpu_us: r.hand_written.redisCpuUsPerOp,
+        round_trips_per_turn: { convmem: 6, hand_written: 6 },
+        target,
+        met: ratio >= target,
+      });
+      const cpu =
+        concurrency === 1
+          ? ""
+          : `; node CPU ${r.convmem.nodeCpuUsPerOp} vs ${r.hand_written.nodeCpuUsPerOp} µs/turn, Redis CPU ${r.convmem.redisCpuUsPerOp} vs ${r.hand_written.redisCpuUsPerOp} µs/turn`;
+      log(
+        `  ${concurrency} in flight: convmem ${r.convmem.opsPerSec} vs hand-written ${r.hand_written.opsPerSec} turns/s -> ${ratio} (rounds ${roundRatios.join(", ")})${cpu}`,
+      );
+    }
+  } finally {
+    await manager.close();
+    await client.quit();
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { startRedisServer } = await import("../examples/demo-support.mjs");
+  const server = await startRedisServer();
+  if (!server) throw new Error("bench/turn.mjs needs redis-server on PATH");
+  const admin = createClient({ url: server.url, commandOptions: { timeout: 0 } });
+  await admin.connect();
+  try {
+    await runTurn({ url: server.url, admin, log: (s) => console.log(s) });
+  } finally {
+    await admin.quit();
+    await server.stop();
+  }
+}
