@@ -40,8 +40,6 @@ export interface MemoryContext {
   readonly order: CallOrder;
 }
 
-export type { ElementOf, FieldOf, ListFieldOf, NumberFieldOf } from "./types.js";
-
 /**
  * Calls `fn`; its synchronous throw (bad input) becomes a rejection. Lets the hottest methods
  * return the store's promise without an async frame of their own (one microtask less per

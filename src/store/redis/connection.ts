@@ -19,8 +19,8 @@ export class RedisConnection {
   private readonly transport: Transport;
   private readonly watch: DeadlineWatch;
   private connecting: Promise<void> | undefined;
-  /** The client's own connection attempt (settles true/false, never rejects). */
-  private attempt: Promise<boolean> | undefined;
+  /** The client's own connection attempt, settled either way (never rejects). */
+  private attempt: Promise<void> | undefined;
   private closed = false;
   private lastError = "";
 
@@ -99,8 +99,8 @@ export class RedisConnection {
     if (this.transport.isOpen) return Promise.resolve(); // reconnecting: fail fast in send()
     const raw = this.transport.connect();
     this.attempt = raw.then(
-      () => true,
-      () => false,
+      () => {},
+      () => {},
     );
     this.connecting = this.watch.bound(raw).then(
       () => {

@@ -25,14 +25,10 @@ export class DeadlineWatch {
 
   /**
    * Resolves like `promise`, or rejects with `onTimeout()` once `timeoutMs` has passed. With
-   * `onError`, a rejection of `promise` settles the result with what `onError(err, context)`
-   * returns (or throws) instead — mapped in place, without another promise or closure.
+   * `onError`, a rejection of `promise` settles the result with what `onError(err)` returns (or
+   * throws) instead — mapped in place, without another promise.
    */
-  bound<T, E = never, C = undefined>(
-    promise: Promise<T>,
-    onError?: (err: unknown, context?: C) => E,
-    context?: C,
-  ): Promise<T | E> {
+  bound<T, E = never>(promise: Promise<T>, onError?: (err: unknown) => E): Promise<T | E> {
     return new Promise<T | E>((resolve, reject) => {
       const entry: Entry = {
         at: performance.now() + this.timeoutMs,
@@ -53,7 +49,7 @@ export class DeadlineWatch {
           this.unlink(entry);
           if (!onError) return reject(err);
           try {
-            resolve(onError(err, context));
+            resolve(onError(err));
           } catch (mapped) {
             reject(mapped);
           }
