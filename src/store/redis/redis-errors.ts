@@ -2,7 +2,7 @@
  * How every failure on Redis becomes a convmem error — the one place that classifies them:
  * - an error reply of a convmem script (`CONVMEM_<CODE>`) → the typed error it stands for
  *   (`WrongTypeError`, `ListIndexError`, the `incr` range `ValidationError`);
- * - `NOSCRIPT` → nothing to report: the script runner resends the script with `EVAL`;
+ * - `NOSCRIPT`, "Function not found" → nothing to report: the runner loads it and sends the call again;
  * - a reply of a Redis that is up but cannot serve yet (`LOADING`, `BUSY`, `MASTERDOWN`,
  *   `TRYAGAIN`, `CLUSTERDOWN`: the command did not run) → `StoreUnavailableError`;
  * - any other error reply (`NOPERM`, `OOM`, …) → `StoreError`, with Redis's reply as `cause`
@@ -26,6 +26,24 @@ export function messageOf(err: unknown): string {
 /** True for the reply to `EVALSHA` of a script the server does not have. */
 export function isNoScript(err: unknown): boolean {
   return err instanceof ErrorReply && err.message.startsWith("NOSCRIPT");
+}
+
+/** True for the reply to `FCALL` of a function the server does not have (its library is not loaded). */
+export function isFunctionMissing(err: unknown): boolean {
+  return err instanceof ErrorReply && /^ERR Function not found/.test(err.message);
+}
+
+/** True for the reply to `FUNCTION LOAD` of a library the server already has (another process loaded it). */
+export function isLibraryPresent(err: unknown): boolean {
+  return err instanceof ErrorReply && /^ERR Library '[^']*' already exists/.test(err.message);
+}
+
+/**
+ * True for a command the server refuses to run: an ACL refusal, or a command it does not know
+ * (a Redis without Functions).
+ */
+export function isRefused(err: unknown): boolean {
+  return err instanceof ErrorReply && (ACL_REFUSAL.test(err.message) || /^ERR unknown command/.test(err.message));
 }
 
 /** An error reply that is no script's own: unavailable (not run) or a store error. */

@@ -1,7 +1,8 @@
 /**
- * Running the Lua scripts: the key and argument layout every conversation script shares (key
- * names derived from the conversation and cached per `ConversationRef`), `EVAL` until a server
- * has a script and `EVALSHA` after, durability (`WAIT` behind each write), and each script's
+ * Running the Lua operations: the key and argument layout every conversation operation shares
+ * (key names derived from the conversation and cached per `ConversationRef`), Redis 7
+ * Functions (`FCALL`, the library loaded on demand on each server) with `EVAL`/`EVALSHA` as
+ * the fallback where loading it is refused, durability (`WAIT` behind each write), and each
  * reply decoded (scripts.ts) or its failure classified (redis-errors.ts).
  */
 import { ErrorReply } from "redis";
@@ -9,14 +10,20 @@ import { StoreError, ValidationError } from "../../errors.js";
 import { type ConversationKeys, conversationKeys, fieldKey } from "../../keys.js";
 import type { ConversationRef } from "../store.js";
 import type { RedisConnection } from "./connection.js";
-import { isNoScript, toConvmemError } from "./redis-errors.js";
+import {
+  isFunctionMissing,
+  isLibraryPresent,
+  isNoScript,
+  isRefused,
+  toConvmemError,
+} from "./redis-errors.js";
 import {
   type BucketScript,
   type ConversationScript,
   type ReplyOf,
   SCRIPTS,
-  type Script,
   type ScriptName,
+  type Scripts,
 } from "./scripts.js";
 import { ttlArg } from "./wire.js";
 
@@ -47,15 +54,31 @@ export function checkDurability(
   return { replicas, timeoutMs: waitMs };
 }
 
-/** Runs the scripts of one `RedisStore` over its connection. */
+/** Runs the operations of one `RedisStore` over its connection. */
 export class ScriptRunner {
   /**
-   * Scripts this connection has seen each server answer (so that server has them cached), as
-   * `<node>\0<script>`. Until then a script is sent to a server with `EVAL` rather than
-   * `EVALSHA`: a NOSCRIPT retry would let a later call on the same conversation overtake it,
-   * and calls issued together must take effect in call order. Forgotten on any connection
-   * error (a restarted Redis has lost them), on a Sentinel promotion, and on any NOSCRIPT (a
-   * `SCRIPT FLUSH`). docs/architecture.md, "Call order", says what is left.
+   * Functions (`FCALL`) or scripts (`EVAL`/`EVALSHA`): Functions until a server refuses to
+   * load the library (an ACL without `function|load`), then scripts for this connection.
+   */
+  private functions = true;
+  /**
+   * Servers this connection has seen run a library function (so they have the library).
+   * Until then, a call to a server is sent right behind a `FUNCTION LOAD` on the same
+   * connection (one round trip: Redis runs them in order), so no call ever has to be retried
+   * and overtaken by a later one. Forgotten on any connection error and on a Sentinel
+   * promotion; a server that lost the library (`FUNCTION FLUSH`, a new Cluster node) answers
+   * "Function not found", and the call is loaded and sent again.
+   */
+  private readonly libraryOn = new Set<string>();
+  /** `FUNCTION LOAD` under way per server: `true` once loaded, else the refusal. */
+  private readonly loading = new Map<string, Promise<true | Error>>();
+  /**
+   * Scripts (the fallback) this connection has seen each server answer (so that server has
+   * them cached), as `<node>\0<script>`. Until then a script is sent to a server with `EVAL`
+   * rather than `EVALSHA`: a NOSCRIPT retry would let a later call on the same conversation
+   * overtake it, and calls issued together must take effect in call order. Forgotten on any
+   * connection error (a restarted Redis has lost them), on a Sentinel promotion, and on any
+   * NOSCRIPT (a `SCRIPT FLUSH`). docs/architecture.md, "Call order", says what is left.
    */
   private readonly loaded = new Set<string>();
   /** Key names per conversation, derived once per `ConversationRef` (one per `getMemory`). */
@@ -63,10 +86,14 @@ export class ScriptRunner {
 
   constructor(
     private readonly conn: RedisConnection,
-    private readonly scripts: Record<ScriptName, Script>,
+    private readonly scripts: Scripts,
     private readonly durability: Durability | undefined,
   ) {
-    conn.onServerChange(() => this.loaded.clear());
+    conn.onServerChange(() => {
+      this.loaded.clear();
+      this.libraryOn.clear();
+      this.loading.clear();
+    });
   }
 
   /** The conversation's key names (keys.ts builds them). */
@@ -101,7 +128,7 @@ export class ScriptRunner {
       const reply =
         spec.write && this.durability
           ? await this.durableWrite(name, keys, argv, this.durability, ref, field)
-          : await this.evalScript(name, keys, argv);
+          : await this.call(name, keys, argv);
       return spec.decode(reply) as ReplyOf<N>;
     } catch (err) {
       throw toConvmemError(err, this.conn.lastErrorMessage, ref, field);
@@ -115,7 +142,7 @@ export class ScriptRunner {
     args: readonly string[],
   ): Promise<ReplyOf<N>> {
     try {
-      return SCRIPTS[name].decode(await this.evalScript(name, [bucket], args)) as ReplyOf<N>;
+      return SCRIPTS[name].decode(await this.call(name, [bucket], args)) as ReplyOf<N>;
     } catch (err) {
       throw toConvmemError(err, this.conn.lastErrorMessage);
     }
@@ -132,7 +159,7 @@ export class ScriptRunner {
 
   /**
    * The write, then `WAIT` on the same connection (issued back to back: one round trip). A
-   * NOSCRIPT retry runs after the first `WAIT`, so it is waited for again.
+   * retry (NOSCRIPT, a lost library) runs after the first `WAIT`, so it is waited for again.
    */
   private async durableWrite(
     name: ScriptName,
@@ -144,7 +171,7 @@ export class ScriptRunner {
   ): Promise<unknown> {
     const wait = ["WAIT", String(durability.replicas), String(durability.timeoutMs)];
     let retried = false;
-    const write = this.evalScript(name, keys, argv, () => {
+    const write = this.call(name, keys, argv, () => {
       retried = true;
     });
     const firstWait = this.conn.send(wait, keys[0]);
@@ -161,9 +188,73 @@ export class ScriptRunner {
     return reply;
   }
 
+  /** Runs operation `name`: `FCALL` of its library function, or the script fallback. */
+  private async call(
+    name: ScriptName,
+    keys: readonly string[],
+    args: readonly string[],
+    onRetry?: () => void,
+  ): Promise<unknown> {
+    if (!this.functions) return this.evalScript(name, keys, args, onRetry);
+    const node = this.conn.nodeOf(keys[0]);
+    const fcall = ["FCALL", this.scripts.ops[name].fn, String(keys.length), ...keys, ...args];
+    if (!this.libraryOn.has(node)) return this.loadAndCall(node, name, fcall, keys, args, onRetry);
+    try {
+      return await this.conn.send(fcall, keys[0]);
+    } catch (err) {
+      if (!isFunctionMissing(err)) throw err;
+      this.libraryOn.delete(node);
+      onRetry?.();
+      return this.loadAndCall(node, name, fcall, keys, args, onRetry);
+    }
+  }
+
   /**
-   * `EVAL` for a script this connection has not yet seen the target server answer (which also
-   * caches it there), `EVALSHA` after; on NOSCRIPT (the server lost it) `EVAL` again.
+   * `FCALL` on a server not yet known to have the library, sent right behind its `FUNCTION
+   * LOAD` (one per server at a time; calls made while it is under way queue behind it on the
+   * same connection). Where loading is refused (ACL) and the server does not have the
+   * library, this connection falls back to scripts.
+   */
+  private async loadAndCall(
+    node: string,
+    name: ScriptName,
+    fcall: readonly string[],
+    keys: readonly string[],
+    args: readonly string[],
+    onRetry?: () => void,
+  ): Promise<unknown> {
+    let loading = this.loading.get(node);
+    if (loading === undefined) {
+      const { source } = this.scripts.library;
+      loading = this.conn.send(["FUNCTION", "LOAD", source], keys[0]).then(
+        () => true as const,
+        (err: unknown) => (isLibraryPresent(err) ? (true as const) : (err as Error)),
+      );
+      this.loading.set(node, loading);
+    }
+    const reply = this.conn.send(fcall, keys[0]);
+    const loaded = await loading;
+    if (this.loading.get(node) === loading) this.loading.delete(node);
+    try {
+      const result = await reply;
+      this.libraryOn.add(node);
+      return result;
+    } catch (err) {
+      if (!isFunctionMissing(err)) {
+        if (err instanceof ErrorReply) this.libraryOn.add(node); // it ran, and raised
+        throw err;
+      }
+      if (loaded === true || !isRefused(loaded)) throw loaded === true ? err : loaded;
+      this.functions = false;
+      onRetry?.();
+      return this.evalScript(name, keys, args, onRetry);
+    }
+  }
+
+  /**
+   * The script fallback: `EVAL` for a script this connection has not yet seen the target
+   * server answer (which also caches it there), `EVALSHA` after; on NOSCRIPT (the server lost
+   * it) `EVAL` again.
    */
   private async evalScript(
     name: ScriptName,
@@ -171,7 +262,7 @@ export class ScriptRunner {
     args: readonly string[],
     onRetry?: () => void,
   ): Promise<unknown> {
-    const script = this.scripts[name];
+    const script = this.scripts.ops[name];
     const tail = [String(keys.length), ...keys, ...args];
     const seen = `${this.conn.nodeOf(keys[0])}\0${name}`;
     if (!this.loaded.has(seen)) {

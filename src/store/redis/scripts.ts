@@ -148,33 +148,84 @@ export type ConversationScript = {
 /** Scripts that run on one registry bucket. */
 export type BucketScript = Exclude<ScriptName, ConversationScript>;
 
-/** One loaded script. */
+/** One operation: its `EVAL` form (the fallback) and its name in the Functions library. */
 export interface Script {
   readonly name: ScriptName;
+  /** The `EVAL` script: its prelude, the operation, and a call of it. */
   readonly source: string;
   readonly sha: string;
+  /** The operation's function in {@link Library} (`FCALL` name). */
+  readonly fn: string;
 }
 
-let cache: Record<ScriptName, Script> | undefined;
+/**
+ * The Redis 7 Functions library of every operation: helpers defined once, when it loads,
+ * instead of a prelude run by every `EVAL`. Its name carries a hash of its source, so two
+ * versions of convmem (a rolling deploy) or two tenants on one Redis never replace each
+ * other's library: each loads its own, and identical versions share one.
+ */
+export interface Library {
+  /** `convmem_<hash>`. */
+  readonly name: string;
+  /** The `FUNCTION LOAD` payload (with its `#!lua name=` header). */
+  readonly source: string;
+}
 
-/** All scripts, read from disk once per process. */
-export function loadScripts(): Record<ScriptName, Script> {
+export interface Scripts {
+  readonly library: Library;
+  readonly ops: Record<ScriptName, Script>;
+}
+
+let cache: Scripts | undefined;
+
+const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
+
+/** Every operation (both forms) and the library, read from disk once per process. */
+export function loadScripts(): Scripts {
   if (cache) return cache;
   const dir = new URL("./lua/", import.meta.url);
   const read = (file: string) => readFileSync(fileURLToPath(new URL(file, dir)), "utf8");
   const live = read("live.lua");
-  const readPrelude = `${live}\n${read("state.lua")}`;
+  const state = read("state.lua");
+  const write = read("write.lua");
+  const registry = read("registry.lua");
   const preludes: Record<Prelude, string> = {
-    read: readPrelude,
-    write: `${readPrelude}\n${read("write.lua")}`,
-    registry: `${live}\n${read("registry.lua")}`,
+    read: `${live}\n${state}`,
+    write: `${live}\n${state}\n${write}`,
+    registry: `${live}\n${state}\n${registry}`,
   };
-  const out = {} as Record<ScriptName, Script>;
-  for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
-    const { keys, prelude } = SCRIPTS[name];
-    const source = `${preludes[prelude]}\n${read(`${name}-${keys}.lua`)}`;
-    out[name] = { name, source, sha: createHash("sha1").update(source).digest("hex") };
-  }
-  cache = out;
-  return out;
+  const names = Object.keys(SCRIPTS) as ScriptName[];
+  const bodies = names.map((name) => {
+    const body = read(`${name}-${SCRIPTS[name].keys}.lua`);
+    return `local function op_${name}()\n${body}\nend`;
+  });
+  const helpers = `${live}\n${state}\n${write}\n${registry}\n${bodies.join("\n")}`;
+  const libraryName = `convmem_${sha1(helpers).slice(0, 12)}`;
+  const registrations = names.map((name) => {
+    const spec = SCRIPTS[name];
+    const begin = spec.prelude === "registry" ? "begin_bucket" : "begin";
+    // Read-only functions say so (Redis then lets them run where writes are refused).
+    const flags = spec.write || name === "regsweep" ? "" : ", flags = { 'no-writes' }";
+    return (
+      `redis.register_function{ function_name = '${libraryName}_${name}', ` +
+      `callback = function(keys, args) ${begin}(keys, args) return op_${name}() end${flags} }`
+    );
+  });
+  const library = {
+    name: libraryName,
+    source: `#!lua name=${libraryName}\n${helpers}\n${registrations.join("\n")}\n`,
+  };
+  const ops = {} as Record<ScriptName, Script>;
+  names.forEach((name, i) => {
+    const spec = SCRIPTS[name];
+    const begin = spec.prelude === "registry" ? "begin_bucket" : "begin";
+    // KEYS and ARGV are EVAL's globals; the prelude declares library-level variables of the
+    // same names (what Functions pass), so the globals are taken before it.
+    const source =
+      `local KEYS_IN, ARGV_IN = KEYS, ARGV\n${preludes[spec.prelude]}\n${bodies[i]}\n` +
+      `${begin}(KEYS_IN, ARGV_IN)\nreturn op_${name}()\n`;
+    ops[name] = { name, source, sha: sha1(source), fn: `${libraryName}_${name}` };
+  });
+  cache = { library, ops };
+  return cache;
 }

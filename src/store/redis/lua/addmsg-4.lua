@@ -2,14 +2,20 @@
 -- ARGV[4] JSON-encoded id; ARGV[5] head and ARGV[6] tail of the message JSON, joined around
 -- the server timestamp; ARGV[7] maxMessages ('' = unbounded).
 -- Returns { 1, timestamp } when added, { 0, stored message JSON } when the id was present.
--- Errors: WRONGTYPE (`messages` holds a non-list value).
+-- Errors: WRONGTYPE (`messages` holds a non-list value): nothing is changed.
 local s = load(FIELD)
 prepare(s, FIELD)
 local key = KEYS[4]
-local st = list_state(s, key, false)
-if not st then return fail('WRONGTYPE') end
+-- A live field with bytes is a non-empty list or a value of another kind (the smallest JSON
+-- value has one byte), told apart by RPUSH below; only a new, expired or empty history needs
+-- looking at (it may be missing, an empty-list marker or a stale key).
+local st = 'list'
+if s.size == 0 or not mode_alive(s, s.mode) then
+  st = list_state(s, key, true)
+  if not st then return fail('WRONGTYPE') end
+end
 local id = ARGV[4]
-if st == 'list' and redis.call('SISMEMBER', MIDS, id) == 1 then
+if redis.call('SADD', MIDS, id) == 0 then
   local n = redis.call('LLEN', key)
   local hi = n - 1
   while hi >= 0 do
@@ -20,12 +26,16 @@ if st == 'list' and redis.call('SISMEMBER', MIDS, id) == 1 then
     end
     hi = lo - 1
   end
-  redis.call('SREM', MIDS, id)
 end
-if st == 'none' then redis.call('DEL', key) end
 local raw = ARGV[5] .. string.format('%d', NOW) .. ARGV[6]
-local n = redis.call('RPUSH', key, raw)
-redis.call('SADD', MIDS, id)
+local n = redis.pcall('RPUSH', key, raw)
+if type(n) == 'table' and n.err then
+  -- Not a list: the id is taken back, so the failed call changes nothing.
+  wrongtype(n)
+  redis.call('SREM', MIDS, id)
+  return fail('WRONGTYPE')
+end
+if n == 1 then st = 'none' end -- the key had gone (removed outside convmem): give it its expiry
 local dropped
 n, dropped = trim_oldest(key, n, tonumber(ARGV[7]))
 local size = s.size + #raw - dropped

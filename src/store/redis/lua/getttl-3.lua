@@ -1,6 +1,6 @@
 -- getttl: milliseconds until the conversation's last live field expires; -1 when a live field
 -- never expires; nil when the conversation has no live field.
-local s = { dl = tonumber(redis.call('HGET', META, 'dl')) }
+local s = { dl = state_dl(redis.call('HGET', META, 'c')) }
 local modes, _, order = all_fields()
 local best = nil
 for _, name in ipairs(order) do

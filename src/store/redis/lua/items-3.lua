@@ -1,6 +1,6 @@
 -- items: the live fields and their values, flat: { name, value, ... } (each value as `get`
 -- returns it).
-local dl = tonumber(redis.call('HGET', META, 'dl'))
+local dl = state_dl(redis.call('HGET', META, 'c'))
 local modes, _, order = all_fields()
 local out = {}
 for _, name in ipairs(order) do

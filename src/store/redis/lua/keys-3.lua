@@ -1,5 +1,5 @@
 -- keys: the names of the conversation's live fields.
-local dl = tonumber(redis.call('HGET', META, 'dl'))
+local dl = state_dl(redis.call('HGET', META, 'c'))
 local modes, _, order = all_fields()
 local out = {}
 for _, name in ipairs(order) do

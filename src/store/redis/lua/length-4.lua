@@ -1,6 +1,6 @@
 -- length: number of elements of a list field (missing = 0). Errors: WRONGTYPE.
-local m = redis.call('HMGET', META, 'dl', 'f:' .. FIELD)
-if not mode_alive({ dl = tonumber(m[1]) }, m[2]) then return 0 end
+local m = redis.call('HMGET', META, 'c', 'f:' .. FIELD)
+if not mode_alive({ dl = state_dl(m[1]) }, m[2]) then return 0 end
 local key = KEYS[4]
 local ok, n = pcall(redis.call, 'LLEN', key)
 if ok then return n end

@@ -1,8 +1,13 @@
--- live.lua: the clock and the liveness rule, the first part of every script's prelude
--- (conversation scripts and registry scripts alike), so liveness is defined once.
+-- live.lua: the clock and the liveness rule, the first part of the library (conversation
+-- operations and registry operations alike), so liveness is defined once.
 
-local t = redis.call('TIME')
-local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- The server clock in ms, read once per call by `clock()` (begin/begin_bucket in state.lua).
+local NOW
+
+local function clock()
+  local t = redis.call('TIME')
+  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 
 -- Whether a field with mode `mode` is live now. `mode`: 'c' (follows the conversation deadline
 -- `dl`), or the field's own deadline in ms (-1 = never); nil = no such field. `dl`: ms, -1 =

@@ -1,8 +1,18 @@
 -- range: elements of a list field with Array.prototype.slice(ARGV[4], ARGV[5]) semantics
 -- ('' = omitted). A missing field is []. Errors: WRONGTYPE.
-local m = redis.call('HMGET', META, 'dl', 'f:' .. FIELD)
-if not mode_alive({ dl = tonumber(m[1]) }, m[2]) then return {} end
+local m = redis.call('HMGET', META, 'c', 'f:' .. FIELD)
+if not mode_alive({ dl = state_dl(m[1]) }, m[2]) then return {} end
 local key = KEYS[4]
+local from, to = tonumber(ARGV[4]), tonumber(ARGV[5])
+-- slice(from) with from <= 0 (the newest -from elements, or all) is LRANGE from -1 as it is:
+-- no length needed.
+if to == nil and (from == nil or from <= 0) then
+  local items = redis.pcall('LRANGE', key, from or 0, -1)
+  if type(items) ~= 'table' or not items.err then return items end
+  wrongtype(items)
+  if redis.call('GET', key) == EMPTY then return {} end
+  return fail('WRONGTYPE')
+end
 local ok, n = pcall(redis.call, 'LLEN', key)
 if not ok then
   wrongtype(n)
@@ -14,7 +24,7 @@ local function norm(x, default)
   if x < 0 then return math.max(n + x, 0) end
   return math.min(x, n)
 end
-local a = norm(tonumber(ARGV[4]), 0)
-local b = norm(tonumber(ARGV[5]), n)
+local a = norm(from, 0)
+local b = norm(to, n)
 if a >= b then return {} end
 return redis.call('LRANGE', key, a, b - 1)

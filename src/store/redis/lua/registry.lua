@@ -1,12 +1,21 @@
--- registry.lua: shared prelude of the registry scripts (after live.lua), which work on one registry bucket and
--- the conversations listed in it (all in the bucket's Cluster slot).
+-- registry.lua: the registry operations' part of the library (after live.lua and state.lua,
+-- whose variables it sets), which work on one registry bucket and the conversations listed in
+-- it (all in the bucket's Cluster slot).
 --
 -- KEYS[1] registry bucket  <prefix>:reg:{<tag>}  (sorted set: member <eid>, score last write)
 -- ARGV[1] key prefix
 -- Each script reads at most the conversations named in its ARGV, so no call is unbounded.
 
-local REGISTRY = KEYS[1]
-local PREFIX = ARGV[1]
+local PREFIX
+
+-- Starts a registry operation: its bucket, key prefix and arguments, and the clock.
+local function begin_bucket(keys, args)
+  KEYS = keys
+  ARGV = args
+  REGISTRY = keys[1]
+  PREFIX = args[1]
+  clock()
+end
 
 local function meta_key(eid)
   return PREFIX .. ':meta:{' .. eid .. '}'
@@ -17,7 +26,8 @@ local function summary(eid)
   local flat = redis.call('HGETALL', meta_key(eid))
   local h = {}
   for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
-  local dl = tonumber(h['dl'])
+  local st = unpack_state(h['c'])
+  local dl = st.dl
   local live, all, bytes = 0, {}, 0
   for k, v in pairs(h) do
     if string.sub(k, 1, 2) == 'f:' then
@@ -29,7 +39,7 @@ local function summary(eid)
       end
     end
   end
-  return { live = live, bytes = bytes, la = tonumber(h['la']) or 0, fields = all }
+  return { live = live, bytes = bytes, la = st.la or 0, fields = all }
 end
 
 -- Deletes every key of a conversation (fields, message ids, meta) and its registry entry.

@@ -3,7 +3,6 @@
 -- any process keep it.
 local s = load('')
 local T = tonumber(ARGV[4])
-redis.call('HSET', META, 'ttl', T)
 s.ttl = T
 s.keep_ttl = true
 s.mode = nil

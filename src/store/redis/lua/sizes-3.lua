@@ -1,6 +1,6 @@
 -- sizes: the live fields and the UTF-8 bytes of their encoded values, flat: { name, bytes, ... }
 -- (recorded by every write in meta `s:<field>`: no value is read).
-local dl = tonumber(redis.call('HGET', META, 'dl'))
+local dl = state_dl(redis.call('HGET', META, 'c'))
 local modes, sizes, order = all_fields()
 local out = {}
 for _, name in ipairs(order) do

@@ -1,6 +1,7 @@
--- state.lua: a conversation's keys, arguments and stored state, and reading it; the prelude of
--- every conversation script after live.lua (read scripts use only these two; write scripts
--- also get write.lua). Kept small: a script pays for every function its prelude defines.
+-- state.lua: a conversation's keys, arguments and stored state, and reading it; after live.lua
+-- (read operations use only these two; write operations also write.lua, registry operations
+-- registry.lua). As Redis 7 Functions, all of it is defined once, when the library loads; in
+-- the EVAL fallback each script carries what it uses, and pays for it on every call.
 --
 -- KEYS[1] meta hash      <prefix>:meta:{<eid>}
 -- KEYS[2] message ids    <prefix>:mids:{<eid>}
@@ -14,16 +15,18 @@
 -- ARGV[4..] operation arguments
 --
 -- Meta hash fields:
---   ttl  conversation TTL set by setTtl (seconds, -1 = never); absent -> ARGV[2]
---   dl   logical deadline (ms, server clock) of fields following the conversation TTL; -1 = never
---   pd   physical deadline (ms) of those fields' keys: renewed lazily to now + 2*TTL once dl
---        would pass it (or once it lies more than one TTL beyond dl), so a write costs O(1)
---        and memory is reclaimed within one TTL period: dl <= pd <= dl + TTL
---   md   physical deadline of the meta hash itself (the latest of pd and the pinned
---        deadlines); -1 = never
---   la   last write (ms), set by every write
---   rg   when the conversation was last (re)registered in KEYS[3]; re-registered at most every
---        REG_EVERY ms, so the registry score is never ahead of `la` and lags it by < REG_EVERY
+--   c    the conversation's state in one field (binary, see pack_state), so each call reads it
+--        and writes it back as one argument: ttl, dl, pd, md, la, rg:
+--     ttl  conversation TTL set by setTtl (seconds, -1 = never); none -> ARGV[2]
+--     dl   logical deadline (ms, server clock) of fields following the conversation TTL; -1 = never
+--     pd   physical deadline (ms) of those fields' keys: renewed lazily to now + 2*TTL once dl
+--          would pass it (or once it lies more than one TTL beyond dl), so a write costs O(1)
+--          and memory is reclaimed within one TTL period: dl <= pd <= dl + TTL
+--     md   physical deadline of the meta hash itself (the latest of pd and the pinned
+--          deadlines); -1 = never
+--     la   last write (ms), set by every write
+--     rg   when the conversation was last (re)registered in KEYS[3]; re-registered at most every
+--          REG_EVERY ms, so the registry score is never ahead of `la` and lags it by < REG_EVERY
 --   f:<field>  'c' (follows the conversation TTL) or the field's own deadline (ms; -1 = never)
 --   s:<field>  UTF-8 bytes of the field's encoded value (a list: the sum of its elements),
 --              kept up to date by every write
@@ -31,19 +34,60 @@
 -- hash, in the same atomic step as the write: no client-side belief enters a write.
 -- Expiry seen through the API is exact: every script checks deadlines against TIME.
 -- Values are stored as the client encoded them: no script ever decodes a user value.
--- Errors are raised before the first write of a script, so a failed call changes nothing.
+-- Errors are raised before the first write of a script (addmsg takes back the id it indexed
+-- before RPUSH found no list), so a failed call changes nothing.
 
-local META = KEYS[1]
-local MIDS = KEYS[2]
-local REGISTRY = KEYS[3]
+-- The call's keys and arguments: set by `begin` (conversation operations) or `begin_bucket`
+-- (registry.lua) at the start of every call. Redis runs one call at a time, so these
+-- library-level variables are the call's own.
+local KEYS, ARGV, META, MIDS, REGISTRY, BASE, DEFAULT_TTL, FIELD
 local REG_EVERY = 10000
-local BASE = ARGV[1]
-local DEFAULT_TTL = tonumber(ARGV[2])
-local FIELD = ARGV[3]
 local MESSAGES = 'messages'
 local EMPTY = '[]'
 local TOMB = '\0convmem:tomb'
 local CHUNK = 1000
+
+-- Starts a conversation operation: its keys and arguments, and the clock.
+local function begin(keys, args)
+  KEYS = keys
+  ARGV = args
+  META = keys[1]
+  MIDS = keys[2]
+  REGISTRY = keys[3]
+  BASE = args[1]
+  DEFAULT_TTL = tonumber(args[2])
+  FIELD = args[3]
+  clock()
+end
+
+-- Meta field `c` is binary: six little-endian doubles (struct.pack, which Redis's Lua has in C:
+-- parsing decimal text costs a call more than the rest of a read), NONE standing for nil.
+local NONE = -2
+local STATE = '<dddddd'
+
+local function some(x)
+  if x == NONE then return nil end
+  return x
+end
+
+-- The state in meta field `c` (nil: none) as a table { ttl, dl, pd, md, la, rg } (numbers or nil).
+local function unpack_state(raw)
+  if not raw then return {} end
+  local ttl, dl, pd, md, la, rg = struct.unpack(STATE, raw)
+  return { ttl = some(ttl), dl = some(dl), pd = some(pd), md = some(md), la = some(la), rg = some(rg) }
+end
+
+-- Only the deadline `dl` of meta field `c` (reads need nothing else).
+local function state_dl(raw)
+  if not raw then return nil end
+  local _, dl = struct.unpack(STATE, raw)
+  return some(dl)
+end
+
+-- Meta field `c` for the state `ttl, dl, pd, md, la, rg` (numbers or nil).
+local function pack_state(ttl, dl, pd, md, la, rg)
+  return struct.pack(STATE, ttl or NONE, dl or NONE, pd or NONE, md or NONE, la or NONE, rg or NONE)
+end
 
 local function fail(code)
   return redis.error_reply('CONVMEM_' .. code)

@@ -8,9 +8,12 @@
 
 -- Loads the conversation state and one field's mode/size.
 local function load(field)
-  local m = redis.call('HMGET', META, 'ttl', 'dl', 'pd', 'md', 'rg', 'f:' .. field, 's:' .. field)
-  return { ttl = tonumber(m[1]), dl = tonumber(m[2]), pd = tonumber(m[3]), md = tonumber(m[4]),
-           rg = tonumber(m[5]), mode = m[6] or nil, old = m[6] or nil, size = tonumber(m[7]) or 0 }
+  local m = redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field)
+  local s = unpack_state(m[1])
+  s.mode = m[2] or nil
+  s.old = s.mode
+  s.size = tonumber(m[3]) or 0
+  return s
 end
 
 local function drop_key(field)
@@ -44,8 +47,9 @@ end
 local function prepare(s, field)
   if s.dl ~= nil and s.dl ~= -1 and NOW >= s.dl then
     if purge_dead(s) == 0 and s.ttl ~= nil and not s.keep_ttl then
-      redis.call('HDEL', META, 'ttl')
       s.ttl = nil
+      -- Recorded now (commit rewrites it), also for a call that fails after this point.
+      redis.call('HSET', META, 'c', pack_state(nil, s.dl, s.pd, s.md, s.la, s.rg))
     end
     if s.mode == 'c' then s.mode = nil; s.size = 0 end
   end
@@ -116,7 +120,8 @@ local function later(a, b)
   return a
 end
 
--- After a write of `field` (its new mode and size; mode nil when the write removed it): renews
+-- After a write of `field` (its new mode and size; mode nil when the write removed it; s.mode
+-- its mode as stored now, so an unchanged mode is not written again): renews
 -- the other fields' physical expiry if due, records state, gives the meta hash the expiry it
 -- needs. The meta's expiry is recomputed from every pin when a renewal ran, when a pin was
 -- released (this field was pinned), or when meta had none; otherwise it only ever grows.
@@ -147,11 +152,13 @@ local function commit(s, field, mode, size)
     -- conversation that never expires as a whole does not collect dead entries in its meta.
     if s.rg ~= nil then purge_dead(s) end
   end
-  if mode then
-    redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', need, 'la', NOW, 'rg', rg,
-      'f:' .. field, mode, 's:' .. field, size)
+  local state = pack_state(s.ttl, s.dl2, s.pd2, need, NOW, rg)
+  if not mode then
+    redis.call('HSET', META, 'c', state)
+  elseif mode == s.mode then
+    redis.call('HSET', META, 'c', state, 's:' .. field, size)
   else
-    redis.call('HSET', META, 'dl', s.dl2, 'pd', s.pd2, 'md', need, 'la', NOW, 'rg', rg)
+    redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, size)
   end
   -- After the HSET: on a new conversation it creates the hash, which an earlier PEXPIREAT
   -- would have missed.
