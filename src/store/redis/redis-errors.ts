@@ -43,7 +43,9 @@ export function isLibraryPresent(err: unknown): boolean {
  * (a Redis without Functions).
  */
 export function isRefused(err: unknown): boolean {
-  return err instanceof ErrorReply && (ACL_REFUSAL.test(err.message) || /^ERR unknown command/.test(err.message));
+  return (
+    err instanceof ErrorReply && (ACL_REFUSAL.test(err.message) || /^ERR unknown command/.test(err.message))
+  );
 }
 
 /** An error reply that is no script's own: unavailable (not run) or a store error. */
