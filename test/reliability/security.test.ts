@@ -33,8 +33,8 @@ import { exercise } from "./workload.js";
 const FAIL_TIMEOUT_MS = 800;
 const BOUND_MS = FAIL_TIMEOUT_MS + 80 + 400;
 
-/** The Redis commands convmem sends itself (all else is called from its Lua scripts). */
-const SENT_DIRECTLY = ["evalsha", "eval", "time", "zrange"];
+/** The Redis commands convmem sends itself (all else is called from its Lua functions). */
+const SENT_DIRECTLY = ["fcall", "function|load", "time", "zrange"];
 
 /** Connection handshake commands node-redis sends (it ignores their errors), and the test's own. */
 const NOT_CONVMEM = /^(hello|auth|client\|.*|config\|.*|info|script\|.*|acl\|.*|ping|debug)$/;
@@ -244,7 +244,7 @@ describe("security", { concurrency: true }, () => {
       const inScripts = await scriptCommands(admin);
       assert.deepEqual(listed, [...new Set([...SENT_DIRECTLY, ...inScripts])].sort(), "README vs source");
       // And the workload reaches every one of them (so the next tests prove each is needed):
-      // counted on a server of its own, with the scripts flushed so EVAL runs too.
+      // counted on a server of its own, where convmem loads its library itself.
       const own = await startRedis();
       const stats = createClient({ url: own.url });
       try {
@@ -265,26 +265,66 @@ describe("security", { concurrency: true }, () => {
       t.diagnostic(`${listed.length} commands: ${listed.join(" ")}`);
     });
 
-    it("the whole API works under it, scripts loaded from scratch (EVAL included)", async () => {
-      await admin.sendCommand(["SCRIPT", "FLUSH"]);
+    it("the whole API works under it, the library loaded from scratch (FUNCTION LOAD included)", async () => {
+      await admin.sendCommand(["FUNCTION", "FLUSH"]);
       await exercise(open({ redis: userUrl("convmem") }));
     });
 
-    it("without any one of its commands, convmem fails with a clear StoreError", async (t) => {
+    it("where FUNCTION LOAD is refused, the whole API works on scripts (+evalsha +eval instead)", async () => {
       const full = readmeAcl(password);
-      for (const command of grants(full)) {
-        const user = `convmem-without-${command}`;
-        await admin.sendCommand([
-          ...full.map((a) => (a === "convmem" ? user : a)).filter((a) => a !== `+${command}`),
-        ]);
-        await admin.sendCommand(["SCRIPT", "FLUSH"]);
-        const manager = open({ redis: userUrl(user), timeoutMs: 2000 });
-        const err = await failsWithin(() => exercise(manager), StoreError, 5000);
-        assert.equal(err.code, "ERR_STORE");
-        assert.match(err.message, /NOPERM|can't run this command/, `without ${command}: ${err.message}`);
-        assert.match(err.message, /Minimal Redis ACL/, "the message says where to look");
-        assert.ok(err.cause instanceof Error, "the Redis error is kept as cause");
-        assert.ok(!err.message.includes(password));
+      const user = "convmem-scripts";
+      const scripts = full
+        .map((a) => (a === "convmem" ? user : a))
+        .filter((a) => a !== "+fcall" && a !== "+function|load");
+      await admin.sendCommand([...scripts, "+evalsha", "+eval"]);
+      await admin.sendCommand(["FUNCTION", "FLUSH"]);
+      await admin.sendCommand(["SCRIPT", "FLUSH"]);
+      await admin.configResetStat();
+      await exercise(open({ redis: userUrl(user) }));
+      // (Other tests' managers run FCALL on this server meanwhile: this user cannot.)
+      const info = String(await admin.sendCommand(["INFO", "commandstats"]));
+      assert.match(info, /cmdstat_evalsha:calls=[1-9]/, "the operations ran as scripts");
+      assert.match(info, /cmdstat_fcall:calls=\d+,usec=\d+,usec_per_call=[0-9.]+,rejected_calls=[1-9]/);
+    });
+
+    it("a library another process loaded is used, also by a user that may not load one", async () => {
+      const full = readmeAcl(password);
+      const user = "convmem-fcall-only";
+      await admin.sendCommand(full.map((a) => (a === "convmem" ? user : a)).filter((a) => a !== "+function|load"));
+      await admin.sendCommand(["FUNCTION", "FLUSH"]);
+      const loader = open({ redis: userUrl("convmem") });
+      await loader.getMemory(`loads-${randomUUID()}`).set("x", 1);
+      const libraries = (await admin.sendCommand(["FUNCTION", "LIST"])) as unknown[];
+      assert.equal(libraries.length, 1, "one library");
+      await exercise(open({ redis: userUrl(user) }));
+    });
+
+    it("without any one of its commands, convmem fails with a clear StoreError", async (t) => {
+      // On a server of its own: no other test's manager loads the library there meanwhile
+      // (with the library loaded, a user without function|load works: the test above).
+      const full = readmeAcl(password);
+      const own = await startRedis();
+      const ownAdmin = createClient({ url: own.url });
+      try {
+        await ownAdmin.connect();
+        for (const command of grants(full)) {
+          const user = `convmem-without-${command}`;
+          await ownAdmin.sendCommand([
+            ...full.map((a) => (a === "convmem" ? user : a)).filter((a) => a !== `+${command}`),
+          ]);
+          await ownAdmin.sendCommand(["FUNCTION", "FLUSH"]);
+          const manager = open({ redis: `redis://${user}:${password}@127.0.0.1:${own.port}`, timeoutMs: 2000 });
+          const err = await failsWithin(() => exercise(manager), StoreError, 5000);
+          assert.equal(err.code, "ERR_STORE");
+          assert.match(err.message, /NOPERM|can't run this command/, `without ${command}: ${err.message}`);
+          assert.match(err.message, /Minimal Redis ACL/, "the message says where to look");
+          assert.ok(err.cause instanceof Error, "the Redis error is kept as cause");
+          assert.ok(!err.message.includes(password));
+          await manager.close();
+        }
+      } finally {
+        await ownAdmin.close();
+        await own.stop();
       }
       t.diagnostic(`each of ${grants(full).length} commands shown to be needed`);
     });
@@ -310,9 +350,10 @@ describe("security", { concurrency: true }, () => {
       await refused(noGet.get("n"), "get without GET");
       const noLlen = await without("llen");
       await refused(noLlen.listLength("list"), "listLength without LLEN");
-      await refused(noLlen.getList("list"), "getList without LLEN");
-      await refused(noLlen.getList("empty"), "getList of an empty list without LLEN");
       await refused(noLlen.remove("list", 1), "remove without LLEN");
+      const noLrange = await without("lrange");
+      await refused(noLrange.getList("list"), "getList without LRANGE");
+      await refused(noLrange.getList("empty"), "getList of an empty list without LRANGE");
       assert.deepEqual(await owner.getMemory(id).items(), [
         ["empty", []],
         ["list", [1, 2]],

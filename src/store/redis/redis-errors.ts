@@ -39,13 +39,15 @@ export function isLibraryPresent(err: unknown): boolean {
 }
 
 /**
- * True for a command the server refuses to run: an ACL refusal, or a command it does not know
- * (a Redis without Functions).
+ * True for a command the server refuses to run — an ACL refusal of the command (not of a key),
+ * or a command it does not know (a Redis without Functions) — naming `command` when given.
  */
-export function isRefused(err: unknown): boolean {
-  return (
-    err instanceof ErrorReply && (ACL_REFUSAL.test(err.message) || /^ERR unknown command/.test(err.message))
-  );
+export function isRefused(err: unknown, command?: string): boolean {
+  if (!(err instanceof ErrorReply)) return false;
+  const { message } = err;
+  if (/^ERR unknown command/.test(message)) return true;
+  if (!/NOPERM .*permissions to run the '([^']+)' command/.test(message)) return false;
+  return command === undefined || message.includes(`'${command}' command`);
 }
 
 /** An error reply that is no script's own: unavailable (not run) or a store error. */

@@ -240,14 +240,17 @@ export class ScriptRunner {
       this.libraryOn.add(node);
       return result;
     } catch (err) {
-      if (!isFunctionMissing(err)) {
-        if (err instanceof ErrorReply) this.libraryOn.add(node); // it ran, and raised
-        throw err;
+      // Functions refused here: FCALL itself (ACL), or loading the library it needs.
+      const refused =
+        isRefused(err, "fcall") || (isFunctionMissing(err) && loaded !== true && isRefused(loaded));
+      if (refused) {
+        this.functions = false;
+        onRetry?.();
+        return this.evalScript(name, keys, args, onRetry);
       }
-      if (loaded === true || !isRefused(loaded)) throw loaded === true ? err : loaded;
-      this.functions = false;
-      onRetry?.();
-      return this.evalScript(name, keys, args, onRetry);
+      if (isFunctionMissing(err) && loaded !== true) throw loaded; // why the library did not load
+      if (err instanceof ErrorReply && !isFunctionMissing(err)) this.libraryOn.add(node); // it ran, and raised
+      throw err;
     }
   }
 
