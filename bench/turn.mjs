@@ -10,8 +10,10 @@
 // Against the best hand-written code with the same guarantees on the same `redis` client
 // (`timeout: 0`): one Lua script per idempotent add (SADD of the id, RPUSH, PEXPIRE of every key
 // of the conversation so it expires as a unit), GET, LRANGE -5 -1, and GET + a compare-and-set
-// script for the stats. Both: 6 round trips per turn. Standalone: `node bench/turn.mjs`
-// (needs a built dist/ and redis-server on PATH); in the suite: `--only turn`.
+// script for the stats. Both: 6 round trips per turn. convmem runs twice: as Redis 7 Functions
+// (the default) and as EVAL/EVALSHA scripts (its fallback where FUNCTION LOAD is refused; here a
+// user without +fcall +function|load). Standalone: `node bench/turn.mjs` (needs a built dist/
+// and redis-server on PATH); in the suite: `--only turn`.
 import { createClient } from "redis";
 import { createMemoryManager } from "../dist/index.js";
 import { compareInterleaved, compareThroughput } from "./harness.mjs";
@@ -106,37 +108,53 @@ function onRing(name, ring, turn) {
 export async function runTurn({ url, admin, log }) {
   const run = Date.now().toString(36);
   const manager = createMemoryManager({ redis: url, keyPrefix: `turn-${run}`, defaultTtl: TTL_SECONDS });
+  // The script fallback: a user that may not load or call Functions.
+  const user = `bench-scripts-${run}`;
+  await admin.sendCommand(["ACL", "SETUSER", user, "on", ">bench", "~*", "+@all", "-fcall", "-function|load"]);
+  const scriptsUrl = url.replace("redis://", `redis://${user}:bench@`);
+  const scripts = createMemoryManager({ redis: scriptsUrl, keyPrefix: `turns-${run}`, defaultTtl: TTL_SECONDS });
   const client = createClient({ url, commandOptions: { timeout: 0 } });
   await client.connect();
   const hand = await handWritten(client, `turnraw-${run}`);
   const mine = convmemTurn(manager);
+  const mineScripts = convmemTurn(scripts);
   const out = [];
   try {
     const one = await compareInterleaved({
       convmem: onRing("c1", 1000, mine),
+      convmem_scripts: onRing("s1", 1000, mineScripts),
       hand_written: onRing("h1", 1000, hand),
     });
     const many = await compareThroughput(
       admin,
-      { convmem: onRing("c200", 50_000, mine), hand_written: onRing("h200", 50_000, hand) },
+      {
+        convmem: onRing("c200", 50_000, mine),
+        convmem_scripts: onRing("s200", 50_000, mineScripts),
+        hand_written: onRing("h200", 50_000, hand),
+      },
       { concurrency: 200 },
     );
     for (const [concurrency, r, target] of [
       [1, one, 0.9],
       [200, many, 0.8],
     ]) {
-      const ratio = +(r.convmem.opsPerSec / r.hand_written.opsPerSec).toFixed(2);
+      const vs = (name) => +(r[name].opsPerSec / r.hand_written.opsPerSec).toFixed(2);
+      const ratio = vs("convmem");
       const roundRatios = r.convmem.rounds.map((x, k) => +(x / r.hand_written.rounds[k]).toFixed(2));
       out.push({
         concurrency,
         ring: concurrency === 1 ? 1000 : 50_000,
         convmem_turns_s: r.convmem.opsPerSec,
+        convmem_scripts_turns_s: r.convmem_scripts.opsPerSec,
         hand_written_turns_s: r.hand_written.opsPerSec,
         ratio,
+        scripts_ratio: vs("convmem_scripts"),
         round_ratios: roundRatios,
         convmem_node_cpu_us: r.convmem.nodeCpuUsPerOp,
+        convmem_scripts_node_cpu_us: r.convmem_scripts.nodeCpuUsPerOp,
         hand_written_node_cpu_us: r.hand_written.nodeCpuUsPerOp,
         convmem_redis_cpu_us: r.convmem.redisCpuUsPerOp,
+        convmem_scripts_redis_cpu_us: r.convmem_scripts.redisCpuUsPerOp,
         hand_written_redis_cpu_us: r.hand_written.redisCpuUsPerOp,
         round_trips_per_turn: { convmem: 6, hand_written: 6 },
         target,
@@ -145,14 +163,16 @@ export async function runTurn({ url, admin, log }) {
       const cpu =
         concurrency === 1
           ? ""
-          : `; node CPU ${r.convmem.nodeCpuUsPerOp} vs ${r.hand_written.nodeCpuUsPerOp} µs/turn, Redis CPU ${r.convmem.redisCpuUsPerOp} vs ${r.hand_written.redisCpuUsPerOp} µs/turn`;
+          : `; node CPU ${r.convmem.nodeCpuUsPerOp} (scripts ${r.convmem_scripts.nodeCpuUsPerOp}) vs ${r.hand_written.nodeCpuUsPerOp} µs/turn, Redis CPU ${r.convmem.redisCpuUsPerOp} (scripts ${r.convmem_scripts.redisCpuUsPerOp}) vs ${r.hand_written.redisCpuUsPerOp} µs/turn`;
       log(
-        `  ${concurrency} in flight: convmem ${r.convmem.opsPerSec} vs hand-written ${r.hand_written.opsPerSec} turns/s -> ${ratio} (rounds ${roundRatios.join(", ")})${cpu}`,
+        `  ${concurrency} in flight: convmem ${r.convmem.opsPerSec} (scripts ${r.convmem_scripts.opsPerSec}) vs hand-written ${r.hand_written.opsPerSec} turns/s -> ${ratio} (scripts ${vs("convmem_scripts")}; rounds ${roundRatios.join(", ")})${cpu}`,
       );
     }
   } finally {
     await manager.close();
+    await scripts.close();
     await client.quit();
+    await admin.sendCommand(["ACL", "DELUSER", user]);
   }
   return out;
 }
