@@ -290,7 +290,9 @@ describe("security", { concurrency: true }, () => {
     it("a library another process loaded is used, also by a user that may not load one", async () => {
       const full = readmeAcl(password);
       const user = "convmem-fcall-only";
-      await admin.sendCommand(full.map((a) => (a === "convmem" ? user : a)).filter((a) => a !== "+function|load"));
+      await admin.sendCommand(
+        full.map((a) => (a === "convmem" ? user : a)).filter((a) => a !== "+function|load"),
+      );
       await admin.sendCommand(["FUNCTION", "FLUSH"]);
       const loader = open({ redis: userUrl("convmem") });
       await loader.getMemory(`loads-${randomUUID()}`).set("x", 1);
@@ -313,7 +315,10 @@ describe("security", { concurrency: true }, () => {
             ...full.map((a) => (a === "convmem" ? user : a)).filter((a) => a !== `+${command}`),
           ]);
           await ownAdmin.sendCommand(["FUNCTION", "FLUSH"]);
-          const manager = open({ redis: `redis://${user}:${password}@127.0.0.1:${own.port}`, timeoutMs: 2000 });
+          const manager = open({
+            redis: `redis://${user}:${password}@127.0.0.1:${own.port}`,
+            timeoutMs: 2000,
+          });
           const err = await failsWithin(() => exercise(manager), StoreError, 5000);
           assert.equal(err.code, "ERR_STORE");
           assert.match(err.message, /NOPERM|can't run this command/, `without ${command}: ${err.message}`);

@@ -107,9 +107,10 @@ export class ScriptRunner {
   }
 
   /**
-   * Runs a conversation script on `field` ("" for none) of `ref` and decodes its reply. KEYS:
-   * meta, message ids, registry bucket (and the field's key for 4-key scripts); ARGV: field
-   * base, default TTL (writes: the ref's; reads: `-1`), field, `args`. Failures come back
+   * Runs a conversation operation on `field` ("" for none) of `ref` and decodes its reply.
+   * KEYS: meta, message ids, registry bucket (and the field's key for 4-key operations); ARGV:
+   * field base, default TTL (writes: the ref's; reads: `-1`), field, `args`. The reads of one
+   * field (2 keys) send only meta and the field's key, and the field name. Failures come back
    * typed, naming the conversation and field. With durability on, a write resolves once
    * enough replicas have it.
    */
@@ -121,28 +122,50 @@ export class ScriptRunner {
   ): Promise<ReplyOf<N>> {
     const spec = SCRIPTS[name];
     const k = this.keysOf(ref);
-    const keys = [k.meta, k.messageIds, k.registry];
-    if (spec.keys === 4) keys.push(fieldKey(k, field));
-    const argv = [k.fieldBase, spec.write ? ttlArg(ref.defaultTtl) : "-1", field, ...args];
+    const fn = this.scripts.ops[name].fn;
+    // The whole command in one array; the script fallback rewrites its first two entries.
+    let command: string[];
+    if (spec.keys === 2) {
+      command = ["FCALL", fn, "2", k.meta, fieldKey(k, field), field];
+    } else if (spec.keys === 4) {
+      const ttl = spec.write ? ttlArg(ref.defaultTtl) : "-1";
+      command = [
+        "FCALL",
+        fn,
+        "4",
+        k.meta,
+        k.messageIds,
+        k.registry,
+        fieldKey(k, field),
+        k.fieldBase,
+        ttl,
+        field,
+      ];
+    } else {
+      const ttl = spec.write ? ttlArg(ref.defaultTtl) : "-1";
+      command = ["FCALL", fn, "3", k.meta, k.messageIds, k.registry, k.fieldBase, ttl, field];
+    }
+    for (const arg of args) command.push(arg);
     try {
       const reply =
         spec.write && this.durability
-          ? await this.durableWrite(name, keys, argv, this.durability, ref, field)
-          : await this.call(name, keys, argv);
+          ? await this.durableWrite(name, command, this.durability, ref, field)
+          : await this.call(name, command);
       return spec.decode(reply) as ReplyOf<N>;
     } catch (err) {
       throw toConvmemError(err, this.conn.lastErrorMessage, ref, field);
     }
   }
 
-  /** Runs a registry script on one bucket and decodes its reply. */
+  /** Runs a registry operation on one bucket and decodes its reply. */
   async runBucket<N extends BucketScript>(
     name: N,
     bucket: string,
     args: readonly string[],
   ): Promise<ReplyOf<N>> {
+    const command = ["FCALL", this.scripts.ops[name].fn, "1", bucket, ...args];
     try {
-      return SCRIPTS[name].decode(await this.call(name, [bucket], args)) as ReplyOf<N>;
+      return SCRIPTS[name].decode(await this.call(name, command)) as ReplyOf<N>;
     } catch (err) {
       throw toConvmemError(err, this.conn.lastErrorMessage);
     }
@@ -163,22 +186,22 @@ export class ScriptRunner {
    */
   private async durableWrite(
     name: ScriptName,
-    keys: readonly string[],
-    argv: readonly string[],
+    command: string[],
     durability: Durability,
     ref: ConversationRef,
     field: string,
   ): Promise<unknown> {
+    const key = command[3];
     const wait = ["WAIT", String(durability.replicas), String(durability.timeoutMs)];
     let retried = false;
-    const write = this.call(name, keys, argv, () => {
+    const write = this.call(name, command, () => {
       retried = true;
     });
-    const firstWait = this.conn.send(wait, keys[0]);
+    const firstWait = this.conn.send(wait, key);
     // Observed now: if the connection drops, both reject, and the write's error is the one to report.
     firstWait.catch(() => {});
     const reply = await write;
-    const acked = Number(await (retried ? this.conn.send(wait, keys[0]) : firstWait));
+    const acked = Number(await (retried ? this.conn.send(wait, key) : firstWait));
     if (acked < durability.replicas) {
       throw new StoreError(
         `write to field ${JSON.stringify(field)} of conversation ${JSON.stringify(ref.id)} reached ` +
@@ -188,51 +211,48 @@ export class ScriptRunner {
     return reply;
   }
 
-  /** Runs operation `name`: `FCALL` of its library function, or the script fallback. */
-  private async call(
-    name: ScriptName,
-    keys: readonly string[],
-    args: readonly string[],
-    onRetry?: () => void,
-  ): Promise<unknown> {
-    if (!this.functions) return this.evalScript(name, keys, args, onRetry);
-    const node = this.conn.nodeOf(keys[0]);
-    const fcall = ["FCALL", this.scripts.ops[name].fn, String(keys.length), ...keys, ...args];
-    if (!this.libraryOn.has(node)) return this.loadAndCall(node, name, fcall, keys, args, onRetry);
+  /**
+   * Runs operation `name` — `command` is its `FCALL` (`FCALL fn numkeys keys… args…`; the first
+   * key routes it) — or, without Functions, its script.
+   */
+  private async call(name: ScriptName, command: string[], onRetry?: () => void): Promise<unknown> {
+    if (!this.functions) return this.evalScript(name, command, onRetry);
+    const key = command[3];
+    const node = this.conn.nodeOf(key);
+    if (!this.libraryOn.has(node)) return this.loadAndCall(node, name, command, onRetry);
     try {
-      return await this.conn.send(fcall, keys[0]);
+      return await this.conn.send(command, key);
     } catch (err) {
       if (!isFunctionMissing(err)) throw err;
       this.libraryOn.delete(node);
       onRetry?.();
-      return this.loadAndCall(node, name, fcall, keys, args, onRetry);
+      return this.loadAndCall(node, name, command, onRetry);
     }
   }
 
   /**
    * `FCALL` on a server not yet known to have the library, sent right behind its `FUNCTION
    * LOAD` (one per server at a time; calls made while it is under way queue behind it on the
-   * same connection). Where loading is refused (ACL) and the server does not have the
-   * library, this connection falls back to scripts.
+   * same connection). Where Functions are refused (ACL: `fcall`, or `function|load` with the
+   * library absent), this connection falls back to scripts.
    */
   private async loadAndCall(
     node: string,
     name: ScriptName,
-    fcall: readonly string[],
-    keys: readonly string[],
-    args: readonly string[],
+    command: string[],
     onRetry?: () => void,
   ): Promise<unknown> {
+    const key = command[3];
     let loading = this.loading.get(node);
     if (loading === undefined) {
       const { source } = this.scripts.library;
-      loading = this.conn.send(["FUNCTION", "LOAD", source], keys[0]).then(
+      loading = this.conn.send(["FUNCTION", "LOAD", source], key).then(
         () => true as const,
         (err: unknown) => (isLibraryPresent(err) ? (true as const) : (err as Error)),
       );
       this.loading.set(node, loading);
     }
-    const reply = this.conn.send(fcall, keys[0]);
+    const reply = this.conn.send(command, key);
     const loaded = await loading;
     if (this.loading.get(node) === loading) this.loading.delete(node);
     try {
@@ -246,7 +266,7 @@ export class ScriptRunner {
       if (refused) {
         this.functions = false;
         onRetry?.();
-        return this.evalScript(name, keys, args, onRetry);
+        return this.evalScript(name, command, onRetry);
       }
       if (isFunctionMissing(err) && loaded !== true) throw loaded; // why the library did not load
       if (err instanceof ErrorReply && !isFunctionMissing(err)) this.libraryOn.add(node); // it ran, and raised
@@ -257,20 +277,21 @@ export class ScriptRunner {
   /**
    * The script fallback: `EVAL` for a script this connection has not yet seen the target
    * server answer (which also caches it there), `EVALSHA` after; on NOSCRIPT (the server lost
-   * it) `EVAL` again.
+   * it) `EVAL` again. Rewrites the head of `command` (never while node-redis holds it: only
+   * before sending, or after its reply).
    */
-  private async evalScript(
-    name: ScriptName,
-    keys: readonly string[],
-    args: readonly string[],
-    onRetry?: () => void,
-  ): Promise<unknown> {
+  private async evalScript(name: ScriptName, command: string[], onRetry?: () => void): Promise<unknown> {
     const script = this.scripts.ops[name];
-    const tail = [String(keys.length), ...keys, ...args];
-    const seen = `${this.conn.nodeOf(keys[0])}\0${name}`;
+    const key = command[3];
+    const seen = `${this.conn.nodeOf(key)}\0${name}`;
+    const as = (verb: "EVAL" | "EVALSHA") => {
+      command[0] = verb;
+      command[1] = verb === "EVAL" ? script.source : script.sha;
+      return command;
+    };
     if (!this.loaded.has(seen)) {
       try {
-        const reply = await this.conn.send(["EVAL", script.source, ...tail], keys[0]);
+        const reply = await this.conn.send(as("EVAL"), key);
         this.loaded.add(seen);
         return reply;
       } catch (err) {
@@ -279,12 +300,12 @@ export class ScriptRunner {
       }
     }
     try {
-      return await this.conn.send(["EVALSHA", script.sha, ...tail], keys[0]);
+      return await this.conn.send(as("EVALSHA"), key);
     } catch (err) {
       if (!isNoScript(err)) throw err;
       this.loaded.clear();
       onRetry?.();
-      return await this.conn.send(["EVAL", script.source, ...tail], keys[0]);
+      return await this.conn.send(as("EVAL"), key);
     }
   }
 }

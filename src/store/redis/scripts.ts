@@ -94,8 +94,12 @@ function swept(reply: Raw): { scanned: number; removed: number } {
   return { scanned: Number(scanned), removed: Number(removed) };
 }
 
-interface Spec<K extends 1 | 3 | 4, R> {
-  /** Number of KEYS: 4 = meta, message ids, registry bucket, field; 3 = without the field; 1 = a bucket. */
+interface Spec<K extends 1 | 2 | 3 | 4, R> {
+  /**
+   * Number of KEYS: 4 = meta, message ids, registry bucket, field; 3 = without the field; 2 =
+   * meta and field (the reads of one field, with the field name as their only shared ARGV); 1 =
+   * a bucket.
+   */
   readonly keys: K;
   readonly prelude: Prelude;
   /** A write: runs with the manager's default TTL, and under `durability` waits for replicas. */
@@ -103,7 +107,7 @@ interface Spec<K extends 1 | 3 | 4, R> {
   readonly decode: (reply: Raw) => R;
 }
 
-function spec<K extends 1 | 3 | 4, R>(
+function spec<K extends 1 | 2 | 3 | 4, R>(
   keys: K,
   prelude: Prelude,
   write: boolean,
@@ -114,10 +118,10 @@ function spec<K extends 1 | 3 | 4, R>(
 
 /** Every script. */
 export const SCRIPTS = {
-  get: spec(4, "read", false, stored),
-  has: spec(4, "read", false, isOne),
-  range: spec(4, "read", false, strings),
-  length: spec(4, "read", false, Number),
+  get: spec(2, "read", false, stored),
+  has: spec(2, "read", false, isOne),
+  range: spec(2, "read", false, strings),
+  length: spec(2, "read", false, Number),
   keys: spec(3, "read", false, strings),
   items: spec(3, "read", false, valuePairs),
   sizes: spec(3, "read", false, numberPairs),
@@ -178,6 +182,9 @@ export interface Scripts {
 
 let cache: Scripts | undefined;
 
+/** The Lua function that starts a call of an operation with `keys` KEYS (its layout). */
+const beginOf = (keys: 1 | 2 | 3 | 4) => (keys === 1 ? "begin_bucket" : keys === 2 ? "begin_field" : "begin");
+
 const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
 
 /** Every operation (both forms) and the library, read from disk once per process. */
@@ -200,25 +207,28 @@ export function loadScripts(): Scripts {
     return `local function op_${name}()\n${body}\nend`;
   });
   const helpers = `${live}\n${state}\n${write}\n${registry}\n${bodies.join("\n")}`;
-  const libraryName = `convmem_${sha1(helpers).slice(0, 12)}`;
+  // Registered as `<library>_<operation>`; the name is a hash of all the rest.
+  const NAME = "\0library\0";
   const registrations = names.map((name) => {
     const spec = SCRIPTS[name];
-    const begin = spec.prelude === "registry" ? "begin_bucket" : "begin";
+    const begin = beginOf(spec.keys);
     // Read-only functions say so (Redis then lets them run where writes are refused).
     const flags = spec.write || name === "regsweep" ? "" : ", flags = { 'no-writes' }";
     return (
-      `redis.register_function{ function_name = '${libraryName}_${name}', ` +
+      `redis.register_function{ function_name = '${NAME}_${name}', ` +
       `callback = function(keys, args) ${begin}(keys, args) return op_${name}() end${flags} }`
     );
   });
+  const body = `${helpers}\n${registrations.join("\n")}\n`;
+  const libraryName = `convmem_${sha1(body).slice(0, 12)}`;
   const library = {
     name: libraryName,
-    source: `#!lua name=${libraryName}\n${helpers}\n${registrations.join("\n")}\n`,
+    source: `#!lua name=${libraryName}\n${body.replaceAll(NAME, libraryName)}`,
   };
   const ops = {} as Record<ScriptName, Script>;
   names.forEach((name, i) => {
     const spec = SCRIPTS[name];
-    const begin = spec.prelude === "registry" ? "begin_bucket" : "begin";
+    const begin = beginOf(spec.keys);
     // KEYS and ARGV are EVAL's globals; the prelude declares library-level variables of the
     // same names (what Functions pass), so the globals are taken before it.
     const source =

@@ -89,6 +89,16 @@ local function pack_state(ttl, dl, pd, md, la, rg)
   return struct.pack(STATE, ttl or NONE, dl or NONE, pd or NONE, md or NONE, la or NONE, rg or NONE)
 end
 
+-- Starts a read of one field (get, has, range, length), whose layout is shorter: KEYS[1] meta
+-- hash, KEYS[2] field key; ARGV[1] field name, ARGV[2..] operation arguments.
+local function begin_field(keys, args)
+  KEYS = keys
+  ARGV = args
+  META = keys[1]
+  FIELD = args[1]
+  clock()
+end
+
 local function fail(code)
   return redis.error_reply('CONVMEM_' .. code)
 end

@@ -1,9 +1,9 @@
--- range: elements of a list field with Array.prototype.slice(ARGV[4], ARGV[5]) semantics
+-- range: elements of a list field with Array.prototype.slice(ARGV[2], ARGV[3]) semantics
 -- ('' = omitted). A missing field is []. Errors: WRONGTYPE.
 local m = redis.call('HMGET', META, 'c', 'f:' .. FIELD)
 if not mode_alive({ dl = state_dl(m[1]) }, m[2]) then return {} end
-local key = KEYS[4]
-local from, to = tonumber(ARGV[4]), tonumber(ARGV[5])
+local key = KEYS[2]
+local from, to = tonumber(ARGV[2]), tonumber(ARGV[3])
 -- slice(from) with from <= 0 (the newest -from elements, or all) is LRANGE from -1 as it is:
 -- no length needed.
 if to == nil and (from == nil or from <= 0) then
