@@ -59,6 +59,23 @@ export interface ConversationKeys {
   readonly registry: string;
 }
 
+/**
+ * A `ConversationRef` (store.ts; structurally: this is a leaf module) with room for its key names, which the Redis store derives on the
+ * ref's first call and keeps there (a `ConversationMemory` makes one ref per `getMemory`).
+ * On the ref rather than in a `WeakMap` keyed by it: a WeakMap entry per `getMemory` makes every
+ * young-generation GC slower while those refs live, and a turn makes one.
+ */
+export class KeyedRef {
+  /** The key names, once a store has derived them (only from `prefix` and `id`). */
+  keys: ConversationKeys | undefined = undefined;
+
+  constructor(
+    readonly prefix: string,
+    readonly id: string,
+    readonly defaultTtl: number | null,
+  ) {}
+}
+
 /** Builds the keys of conversation `id` under `prefix`. */
 export function conversationKeys(prefix: string, id: string): ConversationKeys {
   const eid = escapeId(id);
