@@ -26,7 +26,10 @@ import { DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connecti
 import { listConversations, sweepExpired } from "./registry.js";
 import { checkDurability, ScriptRunner } from "./script-runner.js";
 import { loadScripts } from "./scripts.js";
-import { entryArgs, expectedArgs, messageArgs, optionalArg, ttlArg, valueArgs } from "./wire.js";
+import { casArgs, entryArgs, messageArgs, optionalArg, setArgs, ttlArg } from "./wire.js";
+
+/** The arguments of a script that takes none beyond the shared ones (never modified). */
+const NO_ARGS: readonly string[] = [];
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -85,16 +88,16 @@ export class RedisStore implements MemoryStore {
   }
 
   get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {
-    return this.scripts.run("get", ref, field, []);
+    return this.scripts.run("get", ref, field, NO_ARGS);
   }
 
   has(ref: ConversationRef, field: string): Promise<boolean> {
-    return this.scripts.run("has", ref, field, []);
+    return this.scripts.run("has", ref, field, NO_ARGS);
   }
 
   set(ref: ConversationRef, field: string, value: StoredValue, ttl: FieldTtl): Promise<void> {
     const fieldTtl = ttl === undefined ? "" : ttlArg(ttl);
-    return this.scripts.run("set", ref, field, [fieldTtl, ...valueArgs(value)]);
+    return this.scripts.run("set", ref, field, setArgs(fieldTtl, value));
   }
 
   update(ref: ConversationRef, entries: ReadonlyArray<readonly [string, StoredValue]>): Promise<void> {
@@ -102,15 +105,15 @@ export class RedisStore implements MemoryStore {
   }
 
   delete(ref: ConversationRef, field: string): Promise<boolean> {
-    return this.scripts.run("delete", ref, field, []);
+    return this.scripts.run("delete", ref, field, NO_ARGS);
   }
 
   keys(ref: ConversationRef): Promise<string[]> {
-    return this.scripts.run("keys", ref, "", []);
+    return this.scripts.run("keys", ref, "", NO_ARGS);
   }
 
   items(ref: ConversationRef): Promise<Array<[string, StoredValue]>> {
-    return this.scripts.run("items", ref, "", []);
+    return this.scripts.run("items", ref, "", NO_ARGS);
   }
 
   incr(ref: ConversationRef, field: string, by: number): Promise<number> {
@@ -123,7 +126,7 @@ export class RedisStore implements MemoryStore {
     expected: StoredValue | undefined,
     next: StoredValue,
   ): Promise<CasResult> {
-    return this.scripts.run("cas", ref, field, [...expectedArgs(expected), ...valueArgs(next)]);
+    return this.scripts.run("cas", ref, field, casArgs(expected, next));
   }
 
   push(
@@ -163,7 +166,7 @@ export class RedisStore implements MemoryStore {
   }
 
   length(ref: ConversationRef, field: string): Promise<number> {
-    return this.scripts.run("length", ref, field, []);
+    return this.scripts.run("length", ref, field, NO_ARGS);
   }
 
   addMessage(
@@ -171,10 +174,7 @@ export class RedisStore implements MemoryStore {
     message: PreparedMessage,
     maxMessages: number | undefined,
   ): Promise<AddMessageResult> {
-    return this.scripts.run("addmsg", ref, MESSAGES_FIELD, [
-      ...messageArgs(message),
-      optionalArg(maxMessages),
-    ]);
+    return this.scripts.run("addmsg", ref, MESSAGES_FIELD, messageArgs(message, maxMessages));
   }
 
   setTtl(ref: ConversationRef, ttl: number | null): Promise<void> {
@@ -182,11 +182,11 @@ export class RedisStore implements MemoryStore {
   }
 
   getTtl(ref: ConversationRef): Promise<number | null | undefined> {
-    return this.scripts.run("getttl", ref, "", []);
+    return this.scripts.run("getttl", ref, "", NO_ARGS);
   }
 
   sizes(ref: ConversationRef): Promise<Array<[string, number]>> {
-    return this.scripts.run("sizes", ref, "", []);
+    return this.scripts.run("sizes", ref, "", NO_ARGS);
   }
 
   clear(ref: ConversationRef): Promise<number> {
