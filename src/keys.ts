@@ -59,6 +59,23 @@ export interface ConversationKeys {
   readonly registry: string;
 }
 
+/**
+ * A `ConversationRef` (store.ts; structurally: this is a leaf module) with room for its key names, which the Redis store derives on the
+ * ref's first call and keeps there (a `ConversationMemory` makes one ref per `getMemory`).
+ * On the ref rather than in a `WeakMap` keyed by it: a WeakMap entry per `getMemory` makes every
+ * young-generation GC slower while those refs live, and a turn makes one.
+ */
+export class KeyedRef {
+  /** The key names, once a store has derived them (only from `prefix` and `id`). */
+  keys: ConversationKeys | undefined = undefined;
+
+  constructor(
+    readonly prefix: string,
+    readonly id: string,
+    readonly defaultTtl: number | null,
+  ) {}
+}
+
 /** Builds the keys of conversation `id` under `prefix`. */
 export function conversationKeys(prefix: string, id: string): ConversationKeys {
   const eid = escapeId(id);
@@ -90,13 +107,41 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-const utf8 = new TextEncoder();
+/** One byte into a CRC16-XMODEM. */
+function crcByte(crc: number, byte: number): number {
+  return ((crc << 8) & 0xffff) ^ (CRC_TABLE[((crc >> 8) ^ byte) & 0xff] as number);
+}
 
-/** CRC16-XMODEM, as Redis Cluster uses for key slots. */
+/**
+ * CRC16-XMODEM of the UTF-8 bytes of `text` (a lone surrogate counts as U+FFFD, as
+ * `TextEncoder` encodes it), as Redis Cluster uses for key slots. Encodes as it goes rather
+ * than through `TextEncoder`, whose buffer per call every conversation's first call paid.
+ */
 export function crc16(text: string): number {
   let crc = 0;
-  for (const byte of utf8.encode(text))
-    crc = ((crc << 8) & 0xffff) ^ (CRC_TABLE[((crc >> 8) ^ byte) & 0xff] as number);
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      crc = crcByte(crc, c);
+      continue;
+    }
+    if (c < 0x800) {
+      crc = crcByte(crcByte(crc, 0xc0 | (c >> 6)), 0x80 | (c & 0x3f));
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const low = c <= 0xdbff ? text.charCodeAt(i + 1) : Number.NaN;
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+        crc = crcByte(crcByte(crc, 0xf0 | (cp >> 18)), 0x80 | ((cp >> 12) & 0x3f));
+        crc = crcByte(crcByte(crc, 0x80 | ((cp >> 6) & 0x3f)), 0x80 | (cp & 0x3f));
+        i++;
+        continue;
+      }
+      c = 0xfffd; // a lone surrogate
+    }
+    crc = crcByte(crcByte(crcByte(crc, 0xe0 | (c >> 12)), 0x80 | ((c >> 6) & 0x3f)), 0x80 | (c & 0x3f));
+  }
   return crc;
 }
 

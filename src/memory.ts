@@ -6,7 +6,7 @@
 import type { CallOrder } from "./call-order.js";
 import type { Codec } from "./codec.js";
 import { FieldNotFoundError, ValidationError } from "./errors.js";
-import { MESSAGES_FIELD } from "./keys.js";
+import { KeyedRef, MESSAGES_FIELD } from "./keys.js";
 import { type Message, prepareMessage, readMessages, storedMessage } from "./messages.js";
 import { type ConversationTarget, type ModifyOptions, modifyField, removeFirst } from "./retry.js";
 import type { ConversationRef, MemoryStore, StoredValue } from "./store/store.js";
@@ -84,7 +84,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     conversationId: string,
   ) {
     this.conversationId = conversationId;
-    this.ref = { prefix: ctx.keyPrefix, id: conversationId, defaultTtl: ctx.defaultTtl };
+    this.ref = new KeyedRef(ctx.keyPrefix, conversationId, ctx.defaultTtl);
     const values = { codec: ctx.codec, maxValueBytes: ctx.maxValueBytes, conversationId };
     this.target = { store: ctx.store, ref: this.ref, values };
   }

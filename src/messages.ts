@@ -72,8 +72,23 @@ export function prepareMessage(
   const id = options.id === undefined ? newMessageId() : checkMessageId(options.id);
   const maxMessages = checkLimit(options.maxMessages, "maxMessages");
   const prepared: PreparedMessage = { id, role, content, metadataJson: encodeJson(metadata) };
-  checkEncodedSize(values, MESSAGES_FIELD, encodeMessage(prepared, Date.now()), "message");
+  if (maxMessageUnits(prepared) * 3 > values.maxValueBytes) {
+    checkEncodedSize(values, MESSAGES_FIELD, encodeMessage(prepared, Date.now()), "message");
+  }
   return { prepared, maxMessages };
+}
+
+/** Code units of a stored message around its strings, metadata and timestamp (keys, quotes, braces). */
+const MESSAGE_FRAME = `{"id":"","role":"","content":"","timestamp":,"metadata":}`.length;
+
+/**
+ * An upper bound on the code units of `message`'s stored JSON: JSON escapes a code unit in at
+ * most 6, and a timestamp has fewer than 20 digits. At most 3 UTF-8 bytes a unit, so a message
+ * under `maxValueBytes / 3` of it needs no exact check, nor its JSON built twice.
+ */
+function maxMessageUnits(message: PreparedMessage): number {
+  const strings = message.id.length + message.role.length + message.content.length;
+  return MESSAGE_FRAME + 6 * strings + message.metadataJson.length + 20;
 }
 
 /**

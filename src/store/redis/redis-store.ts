@@ -10,7 +10,7 @@
  */
 
 import { ValidationError } from "../../errors.js";
-import { MESSAGES_FIELD } from "../../keys.js";
+import { type ConversationKeys, conversationKeys, KeyedRef, MESSAGES_FIELD } from "../../keys.js";
 import type {
   AddMessageResult,
   CasResult,
@@ -26,7 +26,10 @@ import { DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connecti
 import { listConversations, sweepExpired } from "./registry.js";
 import { checkDurability, ScriptRunner } from "./script-runner.js";
 import { loadScripts } from "./scripts.js";
-import { entryArgs, expectedArgs, messageArgs, optionalArg, ttlArg, valueArgs } from "./wire.js";
+import { casArgs, entryArgs, messageArgs, optionalArg, setArgs, ttlArg } from "./wire.js";
+
+/** The arguments of a script that takes none beyond the shared ones (never modified). */
+const NO_ARGS: readonly string[] = [];
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -52,6 +55,18 @@ export interface RedisStoreOptions {
 }
 
 /**
+ * The script runner, keeping each conversation's key names on its {@link KeyedRef} (derived once
+ * per `getMemory`) instead of the runner's WeakMap, which other refs still use.
+ */
+class KeyedScriptRunner extends ScriptRunner {
+  override keysOf(ref: ConversationRef): ConversationKeys {
+    if (!(ref instanceof KeyedRef)) return super.keysOf(ref);
+    if (ref.keys === undefined) ref.keys = conversationKeys(ref.prefix, ref.id);
+    return ref.keys;
+  }
+}
+
+/**
  * The Redis backend (standalone Redis >= 7).
  *
  * @example
@@ -69,20 +84,20 @@ export class RedisStore implements MemoryStore {
       throw new ValidationError("timeoutMs must be a positive number");
     const durability = checkDurability(options.durability, timeoutMs);
     this.conn = new RedisConnection(options.redis ?? "redis://localhost:6379", timeoutMs);
-    this.scripts = new ScriptRunner(this.conn, loadScripts(), durability);
+    this.scripts = new KeyedScriptRunner(this.conn, loadScripts(), durability);
   }
 
   get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {
-    return this.scripts.run("get", ref, field, []);
+    return this.scripts.run("get", ref, field, NO_ARGS);
   }
 
   has(ref: ConversationRef, field: string): Promise<boolean> {
-    return this.scripts.run("has", ref, field, []);
+    return this.scripts.run("has", ref, field, NO_ARGS);
   }
 
   set(ref: ConversationRef, field: string, value: StoredValue, ttl: FieldTtl): Promise<void> {
     const fieldTtl = ttl === undefined ? "" : ttlArg(ttl);
-    return this.scripts.run("set", ref, field, [fieldTtl, ...valueArgs(value)]);
+    return this.scripts.run("set", ref, field, setArgs(fieldTtl, value));
   }
 
   update(ref: ConversationRef, entries: ReadonlyArray<readonly [string, StoredValue]>): Promise<void> {
@@ -90,15 +105,15 @@ export class RedisStore implements MemoryStore {
   }
 
   delete(ref: ConversationRef, field: string): Promise<boolean> {
-    return this.scripts.run("delete", ref, field, []);
+    return this.scripts.run("delete", ref, field, NO_ARGS);
   }
 
   keys(ref: ConversationRef): Promise<string[]> {
-    return this.scripts.run("keys", ref, "", []);
+    return this.scripts.run("keys", ref, "", NO_ARGS);
   }
 
   items(ref: ConversationRef): Promise<Array<[string, StoredValue]>> {
-    return this.scripts.run("items", ref, "", []);
+    return this.scripts.run("items", ref, "", NO_ARGS);
   }
 
   incr(ref: ConversationRef, field: string, by: number): Promise<number> {
@@ -111,7 +126,7 @@ export class RedisStore implements MemoryStore {
     expected: StoredValue | undefined,
     next: StoredValue,
   ): Promise<CasResult> {
-    return this.scripts.run("cas", ref, field, [...expectedArgs(expected), ...valueArgs(next)]);
+    return this.scripts.run("cas", ref, field, casArgs(expected, next));
   }
 
   push(
@@ -151,7 +166,7 @@ export class RedisStore implements MemoryStore {
   }
 
   length(ref: ConversationRef, field: string): Promise<number> {
-    return this.scripts.run("length", ref, field, []);
+    return this.scripts.run("length", ref, field, NO_ARGS);
   }
 
   addMessage(
@@ -159,10 +174,7 @@ export class RedisStore implements MemoryStore {
     message: PreparedMessage,
     maxMessages: number | undefined,
   ): Promise<AddMessageResult> {
-    return this.scripts.run("addmsg", ref, MESSAGES_FIELD, [
-      ...messageArgs(message),
-      optionalArg(maxMessages),
-    ]);
+    return this.scripts.run("addmsg", ref, MESSAGES_FIELD, messageArgs(message, maxMessages));
   }
 
   setTtl(ref: ConversationRef, ttl: number | null): Promise<void> {
@@ -170,11 +182,11 @@ export class RedisStore implements MemoryStore {
   }
 
   getTtl(ref: ConversationRef): Promise<number | null | undefined> {
-    return this.scripts.run("getttl", ref, "", []);
+    return this.scripts.run("getttl", ref, "", NO_ARGS);
   }
 
   sizes(ref: ConversationRef): Promise<Array<[string, number]>> {
-    return this.scripts.run("sizes", ref, "", []);
+    return this.scripts.run("sizes", ref, "", NO_ARGS);
   }
 
   clear(ref: ConversationRef): Promise<number> {

@@ -16,9 +16,9 @@ export function optionalArg(n: number | undefined): string {
   return n === undefined ? "" : String(n);
 }
 
-/** A value: `s raw` or `l item…`. */
-export function valueArgs(value: StoredValue): string[] {
-  return value.kind === "scalar" ? ["s", value.raw] : ["l", ...value.items];
+/** `set`: the field TTL (`""`: follow the conversation), then the value: `s raw` or `l item…`. */
+export function setArgs(fieldTtl: string, value: StoredValue): string[] {
+  return value.kind === "scalar" ? [fieldTtl, "s", value.raw] : [fieldTtl, "l", ...value.items];
 }
 
 /** `update` entries: per field, `field s|l count item…`. */
@@ -31,17 +31,31 @@ export function entryArgs(entries: ReadonlyArray<readonly [string, StoredValue]>
   return args;
 }
 
-/** What `cas` expects to find: `n 0` (missing), `s 1 raw` or `l count item…`. */
-export function expectedArgs(expected: StoredValue | undefined): string[] {
-  return expected === undefined
-    ? ["n", "0"]
-    : expected.kind === "scalar"
-      ? ["s", "1", expected.raw]
-      : ["l", String(expected.items.length), ...expected.items];
+/**
+ * `cas`: what it expects to find — `n 0` (missing), `s 1 raw` or `l count item…` — then the new
+ * value, `s raw` or `l item…`.
+ */
+export function casArgs(expected: StoredValue | undefined, next: StoredValue): string[] {
+  const args =
+    expected === undefined
+      ? ["n", "0"]
+      : expected.kind === "scalar"
+        ? ["s", "1", expected.raw]
+        : ["l", String(expected.items.length), ...expected.items];
+  if (next.kind === "scalar") {
+    args.push("s", next.raw);
+  } else {
+    args.push("l");
+    for (const item of next.items) args.push(item); // not push(...items): a long list overflows the stack
+  }
+  return args;
 }
 
-/** `addmsg`: the id's JSON (the index key), then the message's JSON before and after its timestamp. */
-export function messageArgs(message: PreparedMessage): [idJson: string, head: string, tail: string] {
+/**
+ * `addmsg`: the id's JSON (the index key), the message's JSON before and after its timestamp,
+ * and `maxMessages` (`""`: no cap).
+ */
+export function messageArgs(message: PreparedMessage, maxMessages: number | undefined): string[] {
   const [head, tail] = messageHalves(message);
-  return [JSON.stringify(message.id), head, tail];
+  return [JSON.stringify(message.id), head, tail, optionalArg(maxMessages)];
 }
