@@ -10,7 +10,7 @@
  */
 
 import { ValidationError } from "../../errors.js";
-import { type ConversationKeys, conversationKeys, KeyedRef, MESSAGES_FIELD } from "../../keys.js";
+import { MESSAGES_FIELD } from "../../keys.js";
 import type {
   AddMessageResult,
   CasResult,
@@ -55,18 +55,6 @@ export interface RedisStoreOptions {
 }
 
 /**
- * The script runner, keeping each conversation's key names on its {@link KeyedRef} (derived once
- * per `getMemory`) instead of the runner's WeakMap, which other refs still use.
- */
-class KeyedScriptRunner extends ScriptRunner {
-  override keysOf(ref: ConversationRef): ConversationKeys {
-    if (!(ref instanceof KeyedRef)) return super.keysOf(ref);
-    if (ref.keys === undefined) ref.keys = conversationKeys(ref.prefix, ref.id);
-    return ref.keys;
-  }
-}
-
-/**
  * The Redis backend (standalone Redis >= 7).
  *
  * @example
@@ -84,7 +72,7 @@ export class RedisStore implements MemoryStore {
       throw new ValidationError("timeoutMs must be a positive number");
     const durability = checkDurability(options.durability, timeoutMs);
     this.conn = new RedisConnection(options.redis ?? "redis://localhost:6379", timeoutMs);
-    this.scripts = new KeyedScriptRunner(this.conn, loadScripts(), durability);
+    this.scripts = new ScriptRunner(this.conn, loadScripts(), durability);
   }
 
   get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {
