@@ -72,12 +72,13 @@ export async function runOps({ admin, rawDefault, manager, log }) {
           concurrency === 1
             ? "interleaved call by call, each call timed"
             : "200 async loops per implementation in turn",
-        target: concurrency === 1 ? 0.9 : 0.8,
+        // Issue 13's targets are for set+get; the other operations are reported without one.
+        target: name === "set+get" ? (concurrency === 1 ? 0.85 : 0.75) : null,
         node_cpu_us_per_op: { raw: r.raw.nodeCpuUsPerOp, convmem: r.convmem.nodeCpuUsPerOp },
         redis_cpu_us_per_op: { raw: r.raw.redisCpuUsPerOp, convmem: r.convmem.redisCpuUsPerOp },
         rounds: { raw: r.raw.rounds, rawDefault: r.rawDefault.rounds, convmem: r.convmem.rounds },
       };
-      row.met = row.ratio >= row.target;
+      row.met = row.target === null ? null : row.ratio >= row.target;
       rows.push(row);
       log(
         `  ${name.padEnd(10)} ${String(concurrency).padStart(3)} in flight: convmem ${row.convmem_ops_s} ops/s, raw ${row.raw_ops_s} (default opts ${row.raw_default_ops_s}) -> ${row.ratio}x`,

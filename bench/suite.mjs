@@ -2,7 +2,7 @@
 // measurement of the issue against baselines measured in this same run, prints a table, and
 // writes bench/results.json (versions, machine, every figure and round) and
 // bench/latency-vs-history.svg. Figures are medians of BENCH_ROUNDS (default 5) rounds.
-// Usage: node bench/suite.mjs [--only turn,ops,history,long,memory,workers,profile]
+// Usage: node bench/suite.mjs [--only turn,ops,history,long,memory,functions,workers]
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -11,11 +11,11 @@ import { createClient } from "redis";
 import { createMemoryManager } from "../dist/index.js";
 import { startRedisServer } from "../examples/demo-support.mjs";
 import { latencyChart } from "./chart.mjs";
+import { runFunctions } from "./functions.mjs";
 import { ROUNDS } from "./harness.mjs";
 import { runHistory, runLongConversation } from "./history.mjs";
 import { runMemory } from "./memory.mjs";
 import { runOps } from "./ops.mjs";
-import { runProfile } from "./profile.mjs";
 import { runTurn } from "./turn.mjs";
 import { runWorkers } from "./workers.mjs";
 
@@ -86,7 +86,11 @@ try {
     runLongConversation,
   );
   await section("memory", "4. Redis memory per stored message", runMemory);
-  await section("profile", "profile: Redis CPU per command, Lua overhead", runProfile);
+  await section(
+    "functions",
+    "profile: Redis CPU per call, Functions (FCALL) vs scripts (EVALSHA)",
+    runFunctions,
+  );
   await section("workers", "5. demo workload, 4 worker processes vs 1", runWorkers);
 } finally {
   await admin.quit();
@@ -108,8 +112,8 @@ for (const r of results.ops ?? []) {
   summary.push({
     measurement: `${r.op}, ${r.concurrency} in flight, vs raw (timeout 0)`,
     result: r.ratio,
-    target: `>= ${r.target}`,
-    met: r.met,
+    target: r.target === null ? "-" : `>= ${r.target}`,
+    met: r.met === null ? "-" : r.met,
   });
 }
 for (const r of results.ops ?? []) {

@@ -110,9 +110,23 @@ export async function runTurn({ url, admin, log }) {
   const manager = createMemoryManager({ redis: url, keyPrefix: `turn-${run}`, defaultTtl: TTL_SECONDS });
   // The script fallback: a user that may not load or call Functions.
   const user = `bench-scripts-${run}`;
-  await admin.sendCommand(["ACL", "SETUSER", user, "on", ">bench", "~*", "+@all", "-fcall", "-function|load"]);
+  await admin.sendCommand([
+    "ACL",
+    "SETUSER",
+    user,
+    "on",
+    ">bench",
+    "~*",
+    "+@all",
+    "-fcall",
+    "-function|load",
+  ]);
   const scriptsUrl = url.replace("redis://", `redis://${user}:bench@`);
-  const scripts = createMemoryManager({ redis: scriptsUrl, keyPrefix: `turns-${run}`, defaultTtl: TTL_SECONDS });
+  const scripts = createMemoryManager({
+    redis: scriptsUrl,
+    keyPrefix: `turns-${run}`,
+    defaultTtl: TTL_SECONDS,
+  });
   const client = createClient({ url, commandOptions: { timeout: 0 } });
   await client.connect();
   const hand = await handWritten(client, `turnraw-${run}`);

@@ -40,6 +40,13 @@ local dropped
 n, dropped = trim_oldest(key, n, tonumber(ARGV[7]))
 local size = s.size + #raw - dropped
 local at = deadline_of(s, 'c')
-expire_list(s, st, key, at)
+if expiry_kept(s, st, at) then
+  -- The history and its id index already expire at `at` (every write of either gives both the
+  -- same expiry), unless the SADD above created the index (a history none of whose messages
+  -- had an id indexed): then the id is its only member. SCARD is a read: cheaper than a write.
+  if redis.call('SCARD', MIDS) == 1 then expire_at(MIDS, at) end
+else
+  expire_list(s, st, key, at)
+end
 commit(s, FIELD, 'c', size)
 return { 1, NOW }
