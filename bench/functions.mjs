@@ -62,7 +62,8 @@ export async function runFunctions({ url, log }) {
             }),
           );
           const us = (((await redisCpuSeconds(c)) - cpu0) * 1e6) / n;
-          (out[name] ??= { fcall: [], evalsha: [] })[form].push(+us.toFixed(2));
+          out[name] ??= { fcall: [], evalsha: [] };
+          out[name][form].push(+us.toFixed(2));
         }
       }
     }
