@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.js";
+import { didYouMean } from "./suggest.js";
 
 /** One option a command (or the CLI as a whole) accepts. */
 export interface OptionSpec {
@@ -70,7 +71,9 @@ export function parseLine(args: readonly string[], specs: OptionSpecs, command?:
   } catch (err) {
     // parseArgs explains at length how to pass a positional starting with '-': keep the first sentence.
     const message = err instanceof Error ? (err.message.split(/\.\s/)[0] ?? err.message) : String(err);
-    throw new UsageError(message, command);
+    const unknown = /^Unknown option '--([^'=]+)/.exec(message)?.[1];
+    const hint = unknown === undefined ? "" : didYouMean(unknown, Object.keys(specs), (o) => `'--${o}'`);
+    throw new UsageError(message + hint, command);
   }
 }
 
@@ -125,14 +128,30 @@ export function parseDuration(text: string, option: string, command?: string): n
   return Number(match[1]) * (DURATION_UNITS[match[2] || "s"] ?? 1);
 }
 
+/** Words `ttl` takes for "never expires". */
+export const TTL_NEVER_WORDS: readonly string[] = ["none", "never"];
+
 /**
- * A conversation TTL from `none` (never expires) or a number of seconds. The number is passed
- * on as given; the library decides whether it is a valid TTL (`ValidationError` otherwise).
+ * A conversation TTL from `none` or `never` (never expires), or a duration as `cleanup`
+ * takes it (`90s`, `15m`, `2h`, `7d`, plain seconds). The seconds are passed on as computed;
+ * the library decides whether they are a valid TTL (`ValidationError` otherwise: 0, fractions).
  */
 export function parseTtl(text: string, command?: string): number | null {
-  if (text === "none") return null;
-  if (!/^-?\d+(\.\d+)?$/.test(text)) {
-    throw new UsageError(`ttl must be a number of seconds or "none", got ${JSON.stringify(text)}`, command);
+  if (TTL_NEVER_WORDS.includes(text.trim().toLowerCase())) return null;
+  if (!/^\s*\d+(?:\.\d+)?[smhd]?\s*$/.test(text)) {
+    throw new UsageError(
+      `ttl must be a duration (90s, 15m, 2h, 7d, or plain seconds) or "none", got ${JSON.stringify(text)}`,
+      command,
+    );
   }
-  return Number(text);
+  return parseDuration(text, "ttl", command);
 }
+
+/** `--yes`: the confirmation `delete` and `cleanup` otherwise ask for on a terminal. */
+export const YES_OPTION: OptionSpecs = {
+  yes: {
+    type: "boolean",
+    short: "y",
+    description: "do not ask for confirmation (needed when stdin is not a terminal)",
+  },
+};

@@ -6,6 +6,7 @@
 import { type ConversationMemory, createMemoryManager, type MemoryManager } from "../index.js";
 import { countOption, type OptionSpecs, type OptionValues, stringOption } from "./args.js";
 import { CliError } from "./errors.js";
+import { askYesNo, type Confirmer } from "./prompt.js";
 
 /** The arguments a command receives after parsing. */
 export interface CommandInput {
@@ -34,7 +35,7 @@ export interface Command {
 }
 
 /** Where a command writes and what it works on. */
-export interface CommandContext {
+export interface CommandContext extends Confirmer {
   /** `--json` given: stdout carries JSON only. */
   readonly json: boolean;
   /** The Redis URL in use (for redaction and for the demo). */
@@ -51,6 +52,11 @@ export interface CommandContext {
   note(text: string): void;
   /** The stderr stream (for the progress bar). */
   readonly stderr: NodeJS.WriteStream;
+  /**
+   * Terminal columns of stdout for truncating wide output: the terminal's width, else
+   * `$COLUMNS`; undefined when stdout is not a terminal and `$COLUMNS` is unset (no limit).
+   */
+  readonly columns: number | undefined;
 }
 
 /** A context plus `close()`, which closes the manager if one was created. */
@@ -61,6 +67,12 @@ export interface OwnedContext extends CommandContext {
 /** The Redis URL: `--url`, else `CONVMEM_REDIS_URL`, then `REDIS_URL`, then localhost. */
 export function resolveUrl(values: OptionValues, env: NodeJS.ProcessEnv): string {
   return stringOption(values, "url") || env.CONVMEM_REDIS_URL || env.REDIS_URL || "redis://localhost:6379";
+}
+
+function terminalColumns(env: NodeJS.ProcessEnv): number | undefined {
+  if (process.stdout.isTTY === true && process.stdout.columns > 0) return process.stdout.columns;
+  const columns = Number(env.COLUMNS);
+  return Number.isSafeInteger(columns) && columns > 0 ? columns : undefined;
 }
 
 /** Builds the context from the parsed global options. */
@@ -82,6 +94,9 @@ export function createContext(values: OptionValues, env: NodeJS.ProcessEnv, comm
     printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     note: (text) => process.stderr.write(`${text}\n`),
     stderr: process.stderr,
+    columns: terminalColumns(env),
+    interactive: process.stdin.isTTY === true,
+    ask: (question) => askYesNo(process.stdin, process.stderr, question),
     async close() {
       await manager?.close();
     },
@@ -105,5 +120,5 @@ export async function readConversation(
 
 /** The error for a conversation that has no live field. */
 export function notFound(conversationId: string): CliError {
-  return new CliError(`conversation ${JSON.stringify(conversationId)} not found`);
+  return new CliError(`conversation ${JSON.stringify(conversationId)} not found`, "ERR_NOT_FOUND");
 }

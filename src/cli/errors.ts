@@ -26,9 +26,12 @@ export class UsageError extends Error {
 
 /** An operational failure the CLI detects itself (conversation not found, bad export file, …). */
 export class CliError extends Error {
-  constructor(message: string) {
+  /** The `code` of `--json` error output. */
+  readonly code: string;
+  constructor(message: string, code = "ERR_CLI") {
     super(message);
     this.name = "CliError";
+    this.code = code;
   }
 }
 
@@ -41,6 +44,7 @@ export function exitCodeOf(err: unknown): number {
 function codeOf(err: unknown): string {
   if (err instanceof ConvmemError) return err.code;
   if (err instanceof UsageError) return "ERR_USAGE";
+  if (err instanceof CliError) return err.code;
   return "ERR_CLI";
 }
 

@@ -35,7 +35,14 @@ export function overviewHelp(commands: readonly Command[]): string {
     list,
     ...globalOptions(),
     "",
-    "Exit codes: 0 success, 1 operational error (e.g. Redis unreachable), 2 usage error.",
+    "Exit codes: 0 success, 1 operational error (e.g. Redis unreachable, conversation not",
+    "found), 2 usage error (including a delete or cleanup refused for want of --yes).",
+    "",
+    "--json output uses the library's names and units throughout: camelCase keys as in the",
+    "API (conversationId, totalFields, totalSizeBytes, lastActivity, ttl), times in ms since",
+    "the epoch, sizes in bytes, TTLs in seconds (null = never expires). Errors go to stderr",
+    'as {"error": {"code", "message"}}.',
+    "",
     "Run 'convmem <command> --help' for a command's arguments and options.",
   ].join("\n");
 }

@@ -7,7 +7,7 @@
 import { findCommand, GLOBAL_OPTIONS, type OptionSpecs, type ParsedLine, parseLine } from "./args.js";
 import { type Command, createContext, type OwnedContext, resolveUrl } from "./command.js";
 import { cleanup } from "./commands/cleanup.js";
-import { show, ttl } from "./commands/conversation.js";
+import { deleteCommand, show, ttl } from "./commands/conversation.js";
 import { demo } from "./commands/demo.js";
 import { messages, tail } from "./commands/history.js";
 import { list, stats } from "./commands/overview.js";
@@ -15,6 +15,7 @@ import { exportCommand, importCommand } from "./commands/transfer.js";
 import { EXIT_USAGE, errorReport, exitCodeOf, UsageError } from "./errors.js";
 import { commandHelp, overviewHelp } from "./help.js";
 import { packageVersion } from "./package-info.js";
+import { didYouMean } from "./suggest.js";
 
 /** Every command, in help order. */
 export const COMMANDS: readonly Command[] = [
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   messages,
   tail,
   ttl,
+  deleteCommand,
   cleanup,
   exportCommand,
   importCommand,
@@ -37,7 +39,12 @@ const out = (text: string) => process.stdout.write(`${text}\n`);
 
 function lookup(name: string): Command {
   const command = COMMANDS.find((c) => c.name === name);
-  if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+  if (command === undefined) {
+    const known = [...COMMANDS.map((c) => c.name), "help"];
+    throw new UsageError(
+      `unknown command ${JSON.stringify(name)}${didYouMean(name, known, (c) => `'${c}'`)}`,
+    );
+  }
   return command;
 }
 

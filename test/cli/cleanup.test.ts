@@ -26,13 +26,13 @@ describe("convmem cleanup", () => {
     const { manager, old, fresh, cli } = await idleAndFresh();
     const json = await cli("cleanup", "--max-age", "3s", "--dry-run", "--json");
     assert.equal(json.code, 0, json.stderr);
-    const report = parseJson(json.stdout) as { dryRun: boolean; maxAgeSeconds: number; wouldRemove: number };
-    assert.deepEqual([report.dryRun, report.maxAgeSeconds, report.wouldRemove], [true, 3, 3]);
+    const report = parseJson(json.stdout) as { dryRun: boolean; maxAgeSeconds: number; removed: number };
+    assert.deepEqual([report.dryRun, report.maxAgeSeconds, report.removed], [true, 3, 3]);
     const human = await cli("cleanup", "--max-age", "3s", "--dry-run");
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /dry run: would remove 3 conversations idle for over 3s/);
     const none = await cli("cleanup", "--max-age", "1h", "--dry-run", "--json");
-    assert.equal((parseJson(none.stdout) as { wouldRemove: number }).wouldRemove, 0);
+    assert.equal((parseJson(none.stdout) as { removed: number }).removed, 0);
     for (const id of old) assert.equal(await manager.getMemory(id).get("k"), id, `${id} still readable`);
     assert.equal(await manager.getMemory(old[0] ?? "").getMessageCount(), 1);
     assert.equal(await manager.getMemory(fresh).get("k"), "recent");
@@ -41,14 +41,14 @@ describe("convmem cleanup", () => {
 
   it("removes conversations idle longer than --max-age and keeps the recent one", async () => {
     const { manager, old, fresh, cli } = await idleAndFresh();
-    const result = await cli("cleanup", "--max-age", "3s");
+    const result = await cli("cleanup", "--max-age", "3s", "--yes");
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^removed 3 conversations idle for over 3s/);
     // stderr is not a terminal here: no progress bar redraws.
     assert.doesNotMatch(result.stderr, /\r|cleanup \[/);
     for (const id of old) assert.deepEqual(await manager.getMemory(id).keys(), [], `${id} removed`);
     assert.equal(await manager.getMemory(fresh).get("k"), "recent");
-    const again = await cli("cleanup", "--max-age", "1h", "--json");
+    const again = await cli("cleanup", "--max-age", "1h", "-y", "--json");
     assert.equal(again.code, 0, again.stderr);
     const report = parseJson(again.stdout) as Record<string, unknown>;
     assert.equal(report.removed, 0);
@@ -68,7 +68,7 @@ describe("convmem cleanup", () => {
       ["24h", 86_400],
       ["7d", 604_800],
     ] as const) {
-      const result = await cli("cleanup", "--max-age", age, "--json");
+      const result = await cli("cleanup", "--max-age", age, "--yes", "--json");
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual(parseJson(result.stdout), {
         dryRun: false,

@@ -78,7 +78,7 @@ describe("convmem export / import", () => {
     assert.deepEqual(parseJson(exported.stdout), {
       conversationId: source.conversationId,
       file,
-      fields: 6,
+      totalFields: 6,
       ttl: null,
     });
     const text = readFileSync(file, "utf8");
@@ -89,7 +89,7 @@ describe("convmem export / import", () => {
     assert.equal(viaStdin.code, 0, viaStdin.stderr);
     assert.deepEqual(parseJson(viaStdin.stdout), {
       conversationId: target.conversationId,
-      fields: 6,
+      totalFields: 6,
       ttl: null,
     });
     await assertSameConversation(source, target);

@@ -7,10 +7,22 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { parseJson, ROOT, runCli, useCliRedis } from "../helpers/cli.js";
+import { type CliResult, parseJson, ROOT, runCli, useCliRedis } from "../helpers/cli.js";
 import { freshId } from "../helpers/targets.js";
 
-const COMMANDS = ["stats", "list", "show", "messages", "tail", "ttl", "cleanup", "export", "import", "demo"];
+const COMMANDS = [
+  "stats",
+  "list",
+  "show",
+  "messages",
+  "tail",
+  "ttl",
+  "delete",
+  "cleanup",
+  "export",
+  "import",
+  "demo",
+];
 
 describe("convmem help and usage", () => {
   it("--help lists every command and the global options", async () => {
@@ -67,14 +79,41 @@ describe("convmem help and usage", () => {
       [["tail", "x", "--interval", "fast"], /--interval must be a whole number/],
       [["cleanup"], /--max-age is required/],
       [["cleanup", "--max-age", "soon"], /--max-age must be a duration/],
-      [["ttl", "x", "later"], /ttl must be a number of seconds or "none"/],
+      [["ttl", "x", "later"], /ttl must be a duration \(90s, 15m, 2h, 7d, or plain seconds\) or "none"/],
+      [["lsit"], /unknown command "lsit"; did you mean 'list'\?/],
+      [["help", "shwo"], /unknown command "shwo"; did you mean 'show'\?/],
+      [["del", "x"], /unknown command "del"; did you mean 'delete'\?/],
+      [["xyz"], /^convmem: unknown command "xyz"\n/],
+      [["list", "--limt", "3"], /Unknown option '--limt'; did you mean '--limit'\?/],
+      [["list", "--sort=sise"], /--sort must be activity or size, got "sise"; did you mean "size"\?/],
+      [["show", "x", "--ful"], /Unknown option '--ful'; did you mean '--full'\?/],
+      [["cleanup", "--max-age", "1d", "--dryrun"], /Unknown option '--dryrun'; did you mean '--dry-run'\?/],
+      [["stats", "--jsno"], /Unknown option '--jsno'; did you mean '--json'\?/],
+      [["list", "--zzz"], /^convmem: Unknown option '--zzz'\n/],
+      [["list", "--scan", "some"], /--scan must be a whole number >= 1/],
+      [
+        ["delete", "x"],
+        /refusing to delete conversation "x" without confirmation: stdin is not a terminal; pass --yes/,
+      ],
+      [
+        ["cleanup", "--max-age", "1d"],
+        /refusing to remove every conversation idle for over 1d without confirmation/,
+      ],
       [["stats", "--timeout=0"], /--timeout must be a whole number >= 1/],
       [["stats", "--timeout", "-1"], /^convmem: Option '--timeout' argument is ambiguous$/m],
       [["import"], /missing argument: convmem import <file>/],
       [["show", ""], /conversation id must not be empty/],
     ];
-    for (const [args, message] of cases) {
-      const result = await runCli(args, { env: { CONVMEM_REDIS_URL: "redis://127.0.0.1:1" } });
+    // Four at a time: each case is a process start, and none reaches Redis.
+    const results: CliResult[] = [];
+    for (let i = 0; i < cases.length; i += 4) {
+      const batch = cases
+        .slice(i, i + 4)
+        .map(([args]) => runCli(args, { env: { CONVMEM_REDIS_URL: "redis://127.0.0.1:1" } }));
+      results.push(...(await Promise.all(batch)));
+    }
+    for (const [i, [args, message]] of cases.entries()) {
+      const result = results[i] as CliResult;
       assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
       assert.match(result.stderr, message, args.join(" "));
       assert.equal(result.stdout, "", args.join(" "));

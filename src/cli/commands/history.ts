@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConversationMemory, Message } from "../../index.js";
 import { countOption } from "../args.js";
-import type { Command, CommandContext } from "../command.js";
+import { type Command, type CommandContext, notFound } from "../command.js";
 import { messageLine } from "../format.js";
 
 /** `convmem messages <id> [--limit N]` */
@@ -13,6 +13,7 @@ export const messages: Command = {
   name: "messages",
   summary: "a conversation's messages, oldest first, one line each (time, role, content)",
   args: "<id>",
+  details: "A conversation that does not exist is reported as not found (exit 1).",
   example: "messages conv_123 --limit 10",
   options: { limit: { type: "string", value: "N", description: "only the last N messages" } },
   minArgs: 1,
@@ -21,6 +22,8 @@ export const messages: Command = {
     const limit = countOption(values, "limit", 0, "messages");
     const memory = ctx.manager().getMemory(id);
     const history = await memory.getMessages(limit === undefined ? {} : { limit });
+    // An empty history is either a conversation without messages (fine) or none at all.
+    if (history.length === 0 && (await memory.getTtl()) === undefined) throw notFound(id);
     if (ctx.json) ctx.printJson(history);
     else for (const message of history) ctx.print(messageLine(message));
     return 0;
@@ -74,7 +77,9 @@ export const tail: Command = {
   name: "tail",
   summary: "print the last messages, then follow new ones until Ctrl-C (SIGINT) or SIGTERM",
   args: "<id>",
-  details: "With --json, prints one JSON message per line (NDJSON).",
+  details:
+    "With --json, prints one JSON message per line (NDJSON). A conversation that does not\n" +
+    "exist when tail starts is reported as not found (exit 1).",
   example: "tail conv_123 --interval 500",
   options: {
     limit: { type: "string", value: "N", description: "messages to print first (default: 10)" },
@@ -86,6 +91,7 @@ export const tail: Command = {
     const limit = countOption(values, "limit", 0, "tail") ?? 10;
     const interval = countOption(values, "interval", 10, "tail") ?? 1000;
     const memory = ctx.manager().getMemory(id);
+    if ((await memory.getTtl()) === undefined) throw notFound(id);
 
     const stop = new AbortController();
     const onSignal = () => stop.abort();

@@ -53,7 +53,7 @@ export const exportCommand: Command = {
       return 0;
     }
     writeFileSync(out, text);
-    if (ctx.json) ctx.printJson({ conversationId: id, file: out, fields: items.length, ttl });
+    if (ctx.json) ctx.printJson({ conversationId: id, file: out, totalFields: items.length, ttl });
     else ctx.print(`exported ${items.length} fields of ${printable(id)} to ${out}`);
     return 0;
   },
@@ -122,7 +122,7 @@ export const importCommand: Command = {
     if (doc.ttl !== undefined) await memory.setTtl(doc.ttl);
     const fields = Object.keys(doc.fields).length;
     const ttl = await memory.getTtl();
-    if (ctx.json) ctx.printJson({ conversationId: id, fields, ttl: ttl ?? null });
+    if (ctx.json) ctx.printJson({ conversationId: id, totalFields: fields, ttl: ttl ?? null });
     else ctx.print(`imported ${fields} fields into ${printable(id)} (ttl ${formatTtl(ttl)})`);
     return 0;
   },
