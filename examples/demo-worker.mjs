@@ -3,7 +3,8 @@
 import { createMemoryManager } from "../dist/index.js";
 import { SMSAssistantAgent } from "./sms-agent.mjs";
 
-const manager = createMemoryManager({ redis: process.env.REDIS_URL });
+const keyPrefix = process.env.CONVMEM_DEMO_PREFIX;
+const manager = createMemoryManager({ redis: process.env.REDIS_URL, ...(keyPrefix ? { keyPrefix } : {}) });
 
 process.on("message", async (msg) => {
   if (msg.type === "stop") {

@@ -7,10 +7,14 @@
 // on purpose, kills one worker mid-run and redelivers its in-flight messages to the others,
 // then verifies every conversation: history complete, ordered, duplicate-free; counters exact.
 // Without redis-server it runs single-process on the in-memory store and says so.
+// On a Redis it did not start (REDIS_URL) it writes under a key prefix of its own
+// (convmem-demo-<random>), verifies only that, and removes it at the end (--keep leaves it):
+// other convmem data on that Redis is neither counted nor touched.
 //
 // Usage: node examples/demo.mjs [--workers 4] [--conversations 1500] [--messages 30]
-//                               [--concurrency 64] [--no-kill]
+//                               [--concurrency 64] [--no-kill] [--keep]
 import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { createMemoryManager, InMemoryStore } from "../dist/index.js";
 import { Progress, percentile, startRedisCluster, startRedisServer } from "./demo-support.mjs";
@@ -24,13 +28,15 @@ const { values: opts } = parseArgs({
     concurrency: { type: "string", default: "64" },
     "no-kill": { type: "boolean", default: false },
     cluster: { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 if (opts.help) {
   console.log("usage: npm run demo -- [--workers N] [--conversations M] [--messages K] [--concurrency C]");
-  console.log("                       [--no-kill] [--cluster]");
+  console.log("                       [--no-kill] [--cluster] [--keep]");
   console.log("  --cluster  start a 3-master Redis Cluster instead of one redis-server, and run on it");
+  console.log("  --keep     with REDIS_URL: leave the demo's data (under its own key prefix) in place");
   process.exit(0);
 }
 const WORKERS = Number(opts.workers);
@@ -77,7 +83,11 @@ function buildTraffic() {
   return traffic;
 }
 
-const redis = process.env.REDIS_URL
+// A Redis the demo did not start may hold other convmem data: the demo keeps to a key prefix
+// of its own there, and removes what it wrote at the end.
+const external = Boolean(process.env.REDIS_URL);
+const keyPrefix = external ? `convmem-demo-${randomBytes(6).toString("hex")}` : undefined;
+const redis = external
   ? { url: process.env.REDIS_URL, stop: async () => {} }
   : opts.cluster
     ? await startRedisCluster()
@@ -90,7 +100,7 @@ if (!redis) {
   console.log("╰──────────────────────────────────────────────────────────────────────────╯");
 }
 const manager = redis
-  ? createMemoryManager({ redis: redis.url })
+  ? createMemoryManager({ redis: redis.url, ...(keyPrefix ? { keyPrefix } : {}) })
   : createMemoryManager({ store: new InMemoryStore() });
 const traffic = buildTraffic();
 const total = CONVERSATIONS * MESSAGES;
@@ -132,7 +142,7 @@ async function runDistributed() {
   const spawnWorker = () =>
     new Promise((resolve) => {
       const child = fork(new URL("./demo-worker.mjs", import.meta.url), [], {
-        env: { ...process.env, REDIS_URL: redis.url },
+        env: { ...process.env, REDIS_URL: redis.url, CONVMEM_DEMO_PREFIX: keyPrefix ?? "" },
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
       const worker = { child, alive: true };
@@ -227,6 +237,25 @@ async function verify() {
   return problems;
 }
 
+/** Deletes every conversation the demo wrote under its own prefix (unless --keep). */
+async function removeOwnData() {
+  if (opts.keep) {
+    console.log(`kept the demo's data under key prefix ${keyPrefix} (--keep)`);
+    return;
+  }
+  try {
+    const ids = traffic.map((queue) => queue[0].conversationId);
+    for (let i = 0; i < ids.length; i += 100) {
+      await Promise.all(ids.slice(i, i + 100).map((id) => manager.cleanupConversation(id)));
+    }
+    const left = (await manager.getStats()).totalConversations;
+    console.log(`removed the demo's data (key prefix ${keyPrefix}); ${left} conversations left under it`);
+  } catch (err) {
+    console.error(`demo: could not remove its data under key prefix ${keyPrefix}: ${err?.message ?? err}`);
+    exitCode = 1;
+  }
+}
+
 let exitCode = 1;
 try {
   // Fail fast (StoreUnavailableError within timeoutMs) rather than routing work to nowhere.
@@ -236,6 +265,8 @@ try {
       ? `convmem demo: ${WORKERS} worker processes, ${CONVERSATIONS} conversations × ${MESSAGES} inbound SMS, Redis at ${redis.url}`
       : `convmem demo (in-memory): ${CONVERSATIONS} conversations × ${MESSAGES} inbound SMS`,
   );
+  if (keyPrefix)
+    console.log(`key prefix: ${keyPrefix} (a Redis the demo did not start: its data stays apart)`);
   if (redis) await runDistributed();
   else await runInProcess();
   progress.done();
@@ -271,6 +302,7 @@ try {
   console.error(`demo failed: ${err?.name ?? "Error"}: ${err?.message ?? err}`);
 } finally {
   for (const child of children) child.kill("SIGKILL");
+  if (keyPrefix) await removeOwnData();
   await manager.close();
   await redis?.stop();
 }

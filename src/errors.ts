@@ -20,7 +20,8 @@ export type ErrorCode =
   | "ERR_VALIDATION"
   | "ERR_STORE_UNAVAILABLE"
   | "ERR_STORE"
-  | "ERR_CONFLICT";
+  | "ERR_CONFLICT"
+  | "ERR_CLOSED";
 
 /** Base class of every convmem error. */
 export class ConvmemError extends Error {
@@ -49,18 +50,30 @@ export class ListIndexError extends ConvmemError {
 
 /** A list operation on a non-list value, `incr` on a non-integer, `addMessage` on a non-list `messages`. */
 export class WrongTypeError extends ConvmemError {
-  constructor(message: string) {
+  /** What the operation needed, e.g. `"a list"`, `"an integer"`; undefined if not known. */
+  readonly expected: string | undefined;
+  /** What the field held, e.g. `"a string"`, `"an object"`; undefined if not known. */
+  readonly found: string | undefined;
+  constructor(message: string, expected?: string, found?: string) {
     super("ERR_WRONG_TYPE", message);
+    this.expected = expected;
+    this.found = found;
   }
 }
 
-/** A value JSON cannot represent exactly; the message names its JSONPath (e.g. `$.prefs.since`). */
+/**
+ * A value JSON cannot represent exactly; the message names its JSONPath within the value
+ * (e.g. `$.since`) and, from the memory API, the field it was for (`$.since of field "prefs"`).
+ */
 export class SerializationError extends ConvmemError {
-  /** JSONPath of the offending value. */
+  /** JSONPath of the offending value, within the value given for {@link field}. */
   readonly path: string;
-  constructor(path: string, message: string) {
+  /** The field the value was for; undefined when the codec was called on its own. */
+  readonly field: string | undefined;
+  constructor(path: string, message: string, field?: string) {
     super("ERR_SERIALIZATION", message);
     this.path = path;
+    this.field = field;
   }
 }
 
@@ -96,6 +109,16 @@ export class StoreError extends ConvmemError {
 export class ConflictError extends ConvmemError {
   constructor(message: string) {
     super("ERR_CONFLICT", message);
+  }
+}
+
+/**
+ * A call on a manager (or store) after its `close()`, or one still waiting for Redis when
+ * `close()` was called. Not transient: unlike `ERR_STORE_UNAVAILABLE`, retrying cannot succeed.
+ */
+export class ClosedError extends ConvmemError {
+  constructor(message = "the memory manager was closed: create a new one to continue") {
+    super("ERR_CLOSED", message);
   }
 }
 

@@ -13,6 +13,7 @@
 export { BaseAgent, createEnvelope, type Envelope } from "./agent.js";
 export { type Codec, jsonCodec, MAX_DEPTH } from "./codec.js";
 export {
+  ClosedError,
   ConflictError,
   ConvmemError,
   type ErrorCode,

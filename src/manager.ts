@@ -3,14 +3,22 @@
  */
 import { CallOrder } from "./call-order.js";
 import { type Codec, jsonCodec } from "./codec.js";
-import { ValidationError } from "./errors.js";
+import { ClosedError, ValidationError } from "./errors.js";
 import { checkKeyPrefix, DEFAULT_KEY_PREFIX } from "./keys.js";
 import { ConversationMemory, type MemoryContext } from "./memory.js";
 import type { RedisInput } from "./store/redis/connection.js";
-import { RedisStore } from "./store/redis/redis-store.js";
+import { checkRedisInput, RedisStore } from "./store/redis/redis-store.js";
 import type { ConversationInfo, MemoryStore, RegistryPage, SweepStep } from "./store/store.js";
 import type { ChatRole, CleanupOptions, ConversationsOptions, Schema } from "./types.js";
-import { checkConversationId, checkLimit, checkTtl, describe } from "./validate.js";
+import {
+  checkBoolean,
+  checkConversationId,
+  checkFunction,
+  checkLimit,
+  checkOptions,
+  checkTtl,
+  describe,
+} from "./validate.js";
 
 /** Conversations per registry batch when `batchSize` is not given. */
 const DEFAULT_BATCH = 500;
@@ -26,6 +34,22 @@ export const DEFAULT_TTL = 3600;
 
 /** Default largest encoded value (or list element), in bytes: 1 MiB. */
 export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
+
+/** The option names of {@link createMemoryManager}. */
+const MANAGER_OPTIONS = [
+  "redis",
+  "keyPrefix",
+  "defaultTtl",
+  "maxValueBytes",
+  "maxMessages",
+  "timeoutMs",
+  "durability",
+  "store",
+  "codec",
+] as const;
+
+/** The method names a `store` option must have (the {@link MemoryStore} interface). */
+const STORE_METHODS = ["get", "set", "update", "addMessage", "listConversations", "close"] as const;
 
 /** Options of {@link createMemoryManager}. */
 export interface MemoryManagerOptions {
@@ -84,27 +108,50 @@ export class MemoryManager {
   /** The backend. */
   readonly store: MemoryStore;
   private readonly ctx: MemoryContext;
-  private closed = false;
 
   constructor(options: MemoryManagerOptions = {}) {
+    checkOptions(
+      options,
+      "createMemoryManager options",
+      MANAGER_OPTIONS,
+      '{ redis: "redis://localhost:6379" }',
+    );
     const keyPrefix = checkKeyPrefix(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
     const defaultTtl =
       options.defaultTtl === undefined ? DEFAULT_TTL : checkTtl(options.defaultTtl, "defaultTtl");
     const maxValueBytes = checkLimit(options.maxValueBytes, "maxValueBytes") ?? DEFAULT_MAX_VALUE_BYTES;
     const maxMessages = checkLimit(options.maxMessages, "maxMessages");
-    if (options.timeoutMs !== undefined && (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0)) {
-      throw new ValidationError("timeoutMs must be a positive number of milliseconds");
+    const { timeoutMs, store, codec } = options;
+    if (
+      timeoutMs !== undefined &&
+      (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    ) {
+      throw new ValidationError(
+        `timeoutMs must be a positive number of milliseconds, got ${describe(timeoutMs)}`,
+      );
     }
+    if (store !== undefined && !STORE_METHODS.every((m) => typeof store?.[m] === "function")) {
+      throw new ValidationError(
+        `the store option must be a MemoryStore (e.g. new InMemoryStore()), got ${describe(store)}`,
+      );
+    }
+    if (codec !== undefined && (typeof codec?.encode !== "function" || typeof codec?.decode !== "function")) {
+      throw new ValidationError(
+        `the codec option must have encode and decode functions, got ${describe(codec)}`,
+      );
+    }
+    const redis = checkRedisInput(options.redis);
     this.store =
-      options.store ??
+      store ??
       new RedisStore({
-        redis: options.redis ?? "redis://localhost:6379",
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(redis === undefined ? {} : { redis }),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
         ...(options.durability === undefined ? {} : { durability: options.durability }),
       });
     this.ctx = {
+      closed: false,
       store: this.store,
-      codec: options.codec ?? jsonCodec,
+      codec: codec ?? jsonCodec,
       keyPrefix,
       defaultTtl,
       maxValueBytes,
@@ -120,12 +167,14 @@ export class MemoryManager {
   getMemory<S extends Schema = Record<string, unknown>, R extends string = ChatRole>(
     conversationId: string,
   ): ConversationMemory<S, R> {
+    if (this.ctx.closed) throw new ClosedError();
     return new ConversationMemory<S, R>(this.ctx, checkConversationId(conversationId));
   }
 
   /** Deletes a conversation entirely (its TTL setting included); returns the number of fields removed. */
   async cleanupConversation(conversationId: string): Promise<number> {
     const id = checkConversationId(conversationId);
+    this.checkOpen();
     const ref = { prefix: this.ctx.keyPrefix, id, defaultTtl: this.ctx.defaultTtl };
     return this.ctx.order.run(id, () => this.store.deleteConversation(ref));
   }
@@ -142,9 +191,11 @@ export class MemoryManager {
   async *conversations(
     options: ConversationsOptions = {},
   ): AsyncGenerator<ConversationInfo, void, undefined> {
+    checkOptions(options, "conversations options", ["batchSize"], "{ batchSize: 500 }");
     const batchSize = checkLimit(options.batchSize, "batchSize") ?? DEFAULT_BATCH;
     let cursor: number | undefined = 0;
     while (cursor !== undefined) {
+      this.checkOpen();
       const page: RegistryPage = await this.store.listConversations(this.ctx.keyPrefix, cursor, batchSize);
       yield* page.conversations;
       cursor = page.cursor;
@@ -172,10 +223,22 @@ export class MemoryManager {
    * With `dryRun: true` nothing changes and the counts are what would be removed.
    */
   async cleanupExpiredConversations(options: CleanupOptions): Promise<number> {
-    const maxAge = options?.maxAgeSeconds;
+    if (options === undefined) {
+      throw new ValidationError("cleanupExpiredConversations takes options, e.g. { maxAgeSeconds: 3600 }");
+    }
+    checkOptions(
+      options,
+      "cleanupExpiredConversations options",
+      ["maxAgeSeconds", "onProgress", "dryRun"],
+      "{ maxAgeSeconds: 3600 }",
+    );
+    const maxAge = options.maxAgeSeconds;
     if (typeof maxAge !== "number" || !Number.isFinite(maxAge) || maxAge < 0) {
       throw new ValidationError(`maxAgeSeconds must be a non-negative number, got ${describe(maxAge)}`);
     }
+    if (options.onProgress !== undefined) checkFunction(options.onProgress, "onProgress");
+    checkBoolean(options.dryRun, "dryRun");
+    this.checkOpen();
     const cutoff = (await this.store.serverTime()) - maxAge * 1000;
     let scanned = 0;
     let removed = 0;
@@ -187,6 +250,7 @@ export class MemoryManager {
         cursor,
         options.dryRun === true,
       );
+      this.checkOpen();
       scanned += step.scanned;
       removed += step.removed;
       cursor = step.cursor;
@@ -195,12 +259,22 @@ export class MemoryManager {
     return removed;
   }
 
-  /** Closes the store (a Redis client you passed in stays open). Idempotent. */
+  /**
+   * Closes the store (a Redis client you passed in stays open). Idempotent. Afterwards every
+   * call (on this manager and on every memory it gave out) rejects with {@link ClosedError}
+   * and `getMemory()` throws it. Calls still waiting for Redis end at once with `ClosedError`
+   * (they may or may not have run).
+   */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.ctx.closed) return;
+    this.ctx.closed = true;
     if (shared === this) shared = undefined;
     await this.store.close();
+  }
+
+  /** Throws {@link ClosedError} once the manager is closed. */
+  private checkOpen(): void {
+    if (this.ctx.closed) throw new ClosedError();
   }
 }
 

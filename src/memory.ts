@@ -5,11 +5,17 @@
  */
 import type { CallOrder } from "./call-order.js";
 import type { Codec } from "./codec.js";
-import { FieldNotFoundError, ValidationError } from "./errors.js";
+import { ClosedError, FieldNotFoundError, ValidationError, WrongTypeError } from "./errors.js";
 import { KeyedRef, MESSAGES_FIELD } from "./keys.js";
 import { type Message, prepareMessage, readMessages, storedMessage } from "./messages.js";
 import { type ConversationTarget, type ModifyOptions, modifyField, removeFirst } from "./retry.js";
-import type { ConversationRef, MemoryStore, StoredValue } from "./store/store.js";
+import {
+  type ConversationRef,
+  describeStored,
+  type MemoryStore,
+  type StoredValue,
+  wrongTypeError,
+} from "./store/store.js";
 import type {
   AddMessageOptions,
   AppendOptions,
@@ -24,11 +30,21 @@ import type {
   Schema,
   SetOptions,
 } from "./types.js";
-import { checkField, checkInteger, checkLimit, checkTtl, describe } from "./validate.js";
+import {
+  checkField,
+  checkFunction,
+  checkInteger,
+  checkLimit,
+  checkOptions,
+  checkTtl,
+  describe,
+} from "./validate.js";
 import { decodeValue, encodeItem, encodeItems, encodeRecord, encodeValue } from "./values.js";
 
 /** @internal Everything a ConversationMemory needs from its manager. */
 export interface MemoryContext {
+  /** Set by the manager's `close()`: every call then rejects with ClosedError. */
+  closed: boolean;
   readonly store: MemoryStore;
   readonly codec: Codec;
   readonly keyPrefix: string;
@@ -39,6 +55,16 @@ export interface MemoryContext {
   /** Keeps calls on one conversation in call order around `modify`/`remove` (call-order.ts). */
   readonly order: CallOrder;
 }
+
+const SET_OPTIONS = ["ttl"] as const;
+const APPEND_OPTIONS = ["maxLength"] as const;
+const LIST_OPTIONS = ["start", "end"] as const;
+const MODIFY_OPTIONS = ["fallback", "maxRetries"] as const;
+const MESSAGES_OPTIONS = ["limit"] as const;
+
+/** What the list operations and the message history need a field to hold. */
+const A_LIST = "a list";
+const AN_INTEGER = "an integer";
 
 /**
  * Calls `fn`; its synchronous throw (bad input) becomes a rejection. Lets the hottest methods
@@ -95,7 +121,35 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
 
   /** Runs one store operation in call order (call-order.ts): at once unless a `modify`/`remove` is in flight. */
   private op<T>(task: () => Promise<T>): Promise<T> {
+    if (this.ctx.closed) return Promise.reject(new ClosedError());
     return this.ctx.order.run(this.conversationId, task);
+  }
+
+  /** Runs a read-then-write loop (`modify`, `remove`) exclusively on this conversation. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    if (this.ctx.closed) return Promise.reject(new ClosedError());
+    return this.ctx.order.exclusive(this.conversationId, task);
+  }
+
+  /**
+   * Rethrows a store's {@link WrongTypeError} saying what `field` holds and that `expected`
+   * was needed, when the store could not tell (the Redis scripts only know "not a list"):
+   * one more read, on the error path only.
+   */
+  private readonly wrongType = async (err: unknown, field: string, expected: string): Promise<never> => {
+    if (!(err instanceof WrongTypeError) || err.found !== undefined) throw err;
+    let found: StoredValue | undefined;
+    try {
+      found = await this.ctx.store.get(this.ref, field);
+    } catch {
+      throw err;
+    }
+    throw wrongTypeError(this.ref, field, expected, found === undefined ? undefined : describeStored(found));
+  };
+
+  /** `promise`, with a WrongTypeError explained by {@link wrongType}. */
+  private typed<T>(promise: Promise<T>, field: string, expected: string): Promise<T> {
+    return promise.then(undefined, (err: unknown) => this.wrongType(err, field, expected));
   }
 
   // ---- dict operations ------------------------------------------------------------------
@@ -128,6 +182,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
   set<K extends FieldOf<S>>(field: K, value: S[K], options?: SetOptions): Promise<void> {
     return settled(() => {
       checkField(field);
+      checkOptions(options, "set options", SET_OPTIONS, "{ ttl: 60 }");
       const ttl = options && "ttl" in options ? checkTtl(options.ttl) : undefined;
       const stored = encodeValue(this.target.values, field, value);
       return this.op(() => this.ctx.store.set(this.ref, field, stored, ttl));
@@ -171,7 +226,11 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     return settled(() => {
       checkField(field);
       checkInteger(by, "incr amount");
-      return this.op(() => this.ctx.store.incr(this.ref, field, by));
+      return this.typed(
+        this.op(() => this.ctx.store.incr(this.ref, field, by)),
+        field,
+        AN_INTEGER,
+      );
     });
   }
 
@@ -199,7 +258,9 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     options: ModifyOptions<S[K]> = {},
   ): Promise<S[K]> {
     checkField(field);
-    return await this.ctx.order.exclusive(this.conversationId, () =>
+    checkFunction(fn, "modify's updater (its second argument)");
+    checkOptions(options, "modify options", MODIFY_OPTIONS, "{ fallback: 0 }");
+    return await this.exclusive(() =>
       modifyField(this.target, field, fn as (current: S[K] | undefined) => S[K] | Promise<S[K]>, options),
     );
   }
@@ -214,9 +275,14 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
   ): Promise<number> {
     return settled(() => {
       checkField(field);
+      checkOptions(options, "append options", APPEND_OPTIONS, "{ maxLength: 100 }");
       const maxLength = checkLimit(options?.maxLength, "maxLength");
       const item = encodeItem(this.target.values, field, value);
-      return this.op(() => this.ctx.store.push(this.ref, field, [item], maxLength));
+      return this.typed(
+        this.op(() => this.ctx.store.push(this.ref, field, [item], maxLength)),
+        field,
+        A_LIST,
+      );
     });
   }
 
@@ -228,16 +294,26 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
   ): Promise<number> {
     checkField(field);
     if (!Array.isArray(values)) throw new ValidationError(`extend takes an array, got ${describe(values)}`);
+    checkOptions(options, "extend options", APPEND_OPTIONS, "{ maxLength: 100 }");
     const maxLength = checkLimit(options?.maxLength, "maxLength");
     const items = encodeItems(this.target.values, field, values);
-    return await this.op(() => this.ctx.store.push(this.ref, field, items, maxLength));
+    try {
+      return await this.op(() => this.ctx.store.push(this.ref, field, items, maxLength));
+    } catch (err) {
+      return await this.wrongType(err, field, A_LIST);
+    }
   }
 
   /** Removes and returns the element at `index` (Python rules; default the last). */
   async pop<K extends ListFieldOf<S>>(field: K, index = -1): Promise<ElementOf<S[K]>> {
     checkField(field);
     checkInteger(index, "index");
-    const raw = await this.op(() => this.ctx.store.pop(this.ref, field, index));
+    let raw: string;
+    try {
+      raw = await this.op(() => this.ctx.store.pop(this.ref, field, index));
+    } catch (err) {
+      return await this.wrongType(err, field, A_LIST);
+    }
     return this.ctx.codec.decode(raw) as ElementOf<S[K]>;
   }
 
@@ -246,7 +322,11 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     checkField(field);
     checkInteger(index, "index");
     const item = encodeItem(this.target.values, field, value);
-    return await this.op(() => this.ctx.store.insert(this.ref, field, index, item));
+    try {
+      return await this.op(() => this.ctx.store.insert(this.ref, field, index, item));
+    } catch (err) {
+      return await this.wrongType(err, field, A_LIST);
+    }
   }
 
   /**
@@ -256,7 +336,11 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
    */
   async remove<K extends ListFieldOf<S>>(field: K, value: ElementOf<S[K]>): Promise<boolean> {
     checkField(field);
-    return await this.ctx.order.exclusive(this.conversationId, () => removeFirst(this.target, field, value));
+    try {
+      return await this.exclusive(() => removeFirst(this.target, field, value));
+    } catch (err) {
+      return await this.wrongType(err, field, A_LIST);
+    }
   }
 
   /** The list (a fresh array), or `list.slice(start, end)` of it; a missing field is `[]`. */
@@ -265,9 +349,15 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     options?: GetListOptions,
   ): Promise<Array<ElementOf<S[K]>>> {
     checkField(field);
+    checkOptions(options, "getList options", LIST_OPTIONS, "{ start: -10 }");
     const start = options?.start === undefined ? undefined : checkInteger(options.start, "start");
     const end = options?.end === undefined ? undefined : checkInteger(options.end, "end");
-    const items = await this.op(() => this.ctx.store.range(this.ref, field, start, end));
+    let items: string[];
+    try {
+      items = await this.op(() => this.ctx.store.range(this.ref, field, start, end));
+    } catch (err) {
+      return await this.wrongType(err, field, A_LIST);
+    }
     return items.map((raw) => this.ctx.codec.decode(raw) as ElementOf<S[K]>);
   }
 
@@ -275,7 +365,11 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
   listLength(field: ListFieldOf<S>): Promise<number> {
     return settled(() => {
       checkField(field);
-      return this.op(() => this.ctx.store.length(this.ref, field));
+      return this.typed(
+        this.op(() => this.ctx.store.length(this.ref, field)),
+        field,
+        A_LIST,
+      );
     });
   }
 
@@ -294,18 +388,33 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
   ): Promise<Message<R>> {
     const message = prepareMessage(this.target.values, role, content, metadata, options);
     const maxMessages = message.maxMessages ?? this.ctx.maxMessages;
-    const result = await this.op(() => this.ctx.store.addMessage(this.ref, message.prepared, maxMessages));
-    return storedMessage(result, message) as Message<R>;
+    try {
+      const result = await this.op(() => this.ctx.store.addMessage(this.ref, message.prepared, maxMessages));
+      return storedMessage(result, message) as Message<R>;
+    } catch (err) {
+      return await this.wrongType(err, MESSAGES_FIELD, A_LIST);
+    }
   }
 
   /** The last `limit` messages (all when omitted), oldest first; O(limit), not O(history). */
   async getMessages(options: GetMessagesOptions = {}): Promise<Array<Message<R>>> {
-    return (await this.op(() => readMessages(this.ctx.store, this.ref, options.limit))) as Array<Message<R>>;
+    checkOptions(options, "getMessages options", MESSAGES_OPTIONS, "{ limit: 10 }");
+    try {
+      return (await this.op(() => readMessages(this.ctx.store, this.ref, options.limit))) as Array<
+        Message<R>
+      >;
+    } catch (err) {
+      return await this.wrongType(err, MESSAGES_FIELD, A_LIST);
+    }
   }
 
   /** Number of messages (O(1)). */
   getMessageCount(): Promise<number> {
-    return this.op(() => this.ctx.store.length(this.ref, MESSAGES_FIELD));
+    return this.typed(
+      this.op(() => this.ctx.store.length(this.ref, MESSAGES_FIELD)),
+      MESSAGES_FIELD,
+      A_LIST,
+    );
   }
 
   // ---- utilities ---------------------------------------------------------------------------

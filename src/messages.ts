@@ -9,7 +9,7 @@ import { ValidationError } from "./errors.js";
 import { MESSAGES_FIELD } from "./keys.js";
 import type { AddMessageResult, ConversationRef, MemoryStore, PreparedMessage } from "./store/store.js";
 import type { ChatRole } from "./types.js";
-import { checkInteger, checkLimit, describe } from "./validate.js";
+import { checkInteger, checkLimit, checkOptions, describe } from "./validate.js";
 import { checkEncodedSize, type ValueContext } from "./values.js";
 
 /**
@@ -31,6 +31,8 @@ export interface NewMessage {
   /** `options.maxMessages`, checked; undefined when not given. */
   readonly maxMessages: number | undefined;
 }
+
+const MESSAGE_OPTIONS = ["id", "maxMessages"] as const;
 
 const ID_BYTES = 16;
 const pool = Buffer.alloc(ID_BYTES * 256);
@@ -69,6 +71,7 @@ export function prepareMessage(
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
     throw new ValidationError(`metadata must be a plain object, got ${describe(metadata)}`);
   }
+  checkOptions(options, "addMessage options", MESSAGE_OPTIONS, '{ id: "msg-1" }');
   const id = options.id === undefined ? newMessageId() : checkMessageId(options.id);
   const maxMessages = checkLimit(options.maxMessages, "maxMessages");
   const prepared: PreparedMessage = { id, role, content, metadataJson: encodeJson(metadata) };

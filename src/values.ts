@@ -4,9 +4,9 @@
  * JSON deep equality (for `remove`).
  */
 import type { Codec } from "./codec.js";
-import { ValidationError, ValueTooLargeError } from "./errors.js";
+import { SerializationError, ValidationError, ValueTooLargeError } from "./errors.js";
 import type { StoredValue } from "./store/store.js";
-import { checkField, describe, utf8Length } from "./validate.js";
+import { checkField, describe, isPlainObject, utf8Length } from "./validate.js";
 
 /** What value conversion needs from the manager. */
 export interface ValueContext {
@@ -30,12 +30,29 @@ export function checkEncodedSize(ctx: ValueContext, field: string, raw: string, 
 }
 
 /**
+ * `codec.encode(value, index)`, with a {@link SerializationError} that names the field and
+ * conversation besides the path (`$.c of field "b" of conversation "x"`).
+ */
+function encodeFor(ctx: ValueContext, field: string, value: unknown, index?: number): string {
+  try {
+    return ctx.codec.encode(value, index);
+  } catch (err) {
+    if (!(err instanceof SerializationError) || err.field !== undefined) throw err;
+    const where = `of field ${JSON.stringify(field)} of conversation ${JSON.stringify(ctx.conversationId)}`;
+    const message = err.message.includes(err.path)
+      ? err.message.replace(err.path, `${err.path} ${where}`)
+      : `${err.message} (${err.path} ${where})`;
+    throw new SerializationError(err.path, message, field);
+  }
+}
+
+/**
  * Encodes one list element (checked against `maxValueBytes`). With `index`, error paths are
  * relative to the enclosing array (`$[3].x`); without, to the element itself (`$.x`).
  */
 export function encodeItem(ctx: ValueContext, field: string, value: unknown, index?: number): string {
   const what = index === undefined ? "list element" : `list element ${index}`;
-  return checkEncodedSize(ctx, field, ctx.codec.encode(value, index), what);
+  return checkEncodedSize(ctx, field, encodeFor(ctx, field, value, index), what);
 }
 
 /** Encodes a whole value: an array becomes a list of encoded elements. */
@@ -43,7 +60,7 @@ export function encodeValue(ctx: ValueContext, field: string, value: unknown): S
   if (Array.isArray(value)) {
     return { kind: "list", items: encodeItems(ctx, field, value) };
   }
-  return { kind: "scalar", raw: checkEncodedSize(ctx, field, ctx.codec.encode(value), "value") };
+  return { kind: "scalar", raw: checkEncodedSize(ctx, field, encodeFor(ctx, field, value), "value") };
 }
 
 /** Encodes each element of an array. */
@@ -52,17 +69,22 @@ export function encodeItems(ctx: ValueContext, field: string, values: readonly u
   for (let i = 0; i < values.length; i++) {
     if (!(i in values)) {
       // Let the codec name the hole: encoding the array reports `$[i]`.
-      ctx.codec.encode(values);
+      encodeFor(ctx, field, values);
     }
     items[i] = encodeItem(ctx, field, values[i], i);
   }
   return items;
 }
 
-/** Checks and encodes the fields of a plain object (for `update`), in its own key order. */
+/**
+ * Checks and encodes the fields of a plain object (for `update`), in its own key order. A Map,
+ * an array or a class instance is a ValidationError (their entries are not own keys: they
+ * would be silently dropped).
+ */
 export function encodeRecord(ctx: ValueContext, record: unknown): Array<[string, StoredValue]> {
-  if (typeof record !== "object" || record === null || Array.isArray(record)) {
-    throw new ValidationError(`update takes a plain object of fields, got ${describe(record)}`);
+  if (!isPlainObject(record)) {
+    const hint = record instanceof Map ? " (for a Map, pass Object.fromEntries(map))" : "";
+    throw new ValidationError(`update takes a plain object of fields, got ${describe(record)}${hint}`);
   }
   const entries: Array<[string, StoredValue]> = [];
   for (const [field, value] of Object.entries(record)) {

@@ -34,7 +34,7 @@ import type {
   StoredValue,
   SweepStep,
 } from "./store.js";
-import { incrRangeError, listIndexError, wrongTypeError } from "./store.js";
+import { describeStored, incrRangeError, listIndexError, wrongTypeError } from "./store.js";
 
 /**
  * The in-process backend.
@@ -88,7 +88,7 @@ export class InMemoryStore implements MemoryStore {
     if (hit) {
       const v = hit.f.value;
       if (v.kind !== "scalar" || !/^-?\d+$/.test(v.raw) || v.raw.length > 17)
-        throw wrongTypeError(ref, field);
+        throw wrongTypeError(ref, field, "an integer", describeStored(v));
       current = Number(v.raw);
     }
     const next = current + by;
@@ -249,11 +249,13 @@ export class InMemoryStore implements MemoryStore {
   }
 
   async serverTime(): Promise<number> {
+    this.table.check();
     return this.table.now();
   }
 
   /** Live conversations under `keyPrefix`; the cursor counts conversations of that prefix. */
   async listConversations(keyPrefix: string, cursor: number, limit: number): Promise<RegistryPage> {
+    this.table.check();
     return listConversations(this.table.conversations, keyPrefix, cursor, limit, this.table.now());
   }
 
@@ -263,6 +265,7 @@ export class InMemoryStore implements MemoryStore {
     _cursor: number,
     dryRun: boolean,
   ): Promise<SweepStep> {
+    this.table.check();
     return sweepExpired(this.table.conversations, keyPrefix, cutoff, this.table.now(), dryRun);
   }
 

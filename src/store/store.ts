@@ -170,9 +170,45 @@ function where(ref: ConversationRef, field: string): string {
   return `field ${JSON.stringify(field)} of conversation ${JSON.stringify(ref.id)}`;
 }
 
-/** The error every store raises for a list operation on a non-list (or `incr` on a non-integer). */
-export function wrongTypeError(ref: ConversationRef, field: string): WrongTypeError {
-  return new WrongTypeError(`${where(ref, field)} holds a value of the wrong type for this operation`);
+/**
+ * The error every store raises for a list operation on a non-list (or `incr` on a non-integer).
+ * With `expected` (`"a list"`, `"an integer"`) and `found` ({@link describeStored}) it says
+ * both; the memory API fills in what a store did not know (the Redis scripts only know "not a
+ * list" / "not an integer").
+ */
+export function wrongTypeError(
+  ref: ConversationRef,
+  field: string,
+  expected?: string,
+  found?: string,
+): WrongTypeError {
+  const holds = found === undefined ? "holds a value of the wrong type" : `holds ${found}`;
+  const wanted = expected === undefined ? "for this operation" : `where ${expected} was expected`;
+  return new WrongTypeError(`${where(ref, field)} ${holds} ${wanted}`, expected, found);
+}
+
+/** What a stored value is, for messages: "a list", "a string", "an object", "an integer", … */
+export function describeStored(value: StoredValue): string {
+  if (value.kind === "list") return `a list of ${value.items.length} elements`;
+  const raw = value.raw;
+  switch (raw[0]) {
+    case '"':
+      return "a string";
+    case "{":
+      return "an object";
+    case "[":
+      return "a list";
+    case "t":
+    case "f":
+      return "a boolean";
+    case "n":
+      return "null";
+    default:
+      if (!/^-?\d+$/.test(raw)) return "a non-integer number";
+      return raw.replace("-", "").length > 15 && !Number.isSafeInteger(Number(raw))
+        ? "an integer beyond the safe integer range"
+        : "an integer";
+  }
 }
 
 /** The error every store raises for `pop` on an empty/missing list or an index out of range. */

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import {
+  ClosedError,
   ConflictError,
   ConvmemError,
   FieldNotFoundError,
@@ -45,6 +46,7 @@ const CODES = new Map<ConvmemErrorClass, string>([
   [StoreUnavailableError, "ERR_STORE_UNAVAILABLE"],
   [StoreError, "ERR_STORE"],
   [ConflictError, "ERR_CONFLICT"],
+  [ClosedError, "ERR_CLOSED"],
 ]);
 
 /** Asserts `err` is a `cls` (and a `ConvmemError`) carrying the documented `code`. */

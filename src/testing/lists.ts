@@ -318,6 +318,53 @@ export function listsTests(t: ContractContext): void {
       });
     }
 
+    it("WrongTypeError says what the field holds and that a list (or an integer) was expected", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      const holds: Array<[string, unknown, string]> = [
+        ["s", "text", "a string"],
+        ["o", { a: 1 }, "an object"],
+        ["n", 1.5, "a non-integer number"],
+        ["b", false, "a boolean"],
+      ];
+      for (const [field, value, found] of holds) {
+        await memory.set(field, bad(value));
+        const expected = `holds ${found} where a list was expected`;
+        await rejectsWith(memory.append(field, 1), WrongTypeError, expected);
+        await rejectsWith(memory.extend(field, [1]), WrongTypeError, expected);
+        await rejectsWith(memory.pop(field), WrongTypeError, expected);
+        await rejectsWith(memory.insert(field, 0, 1), WrongTypeError, expected);
+        await rejectsWith(memory.getList(field), WrongTypeError, expected);
+        await rejectsWith(memory.listLength(field), WrongTypeError, expected);
+        await rejectsWith(memory.remove(field, 1), WrongTypeError, expected);
+      }
+      await memory.set("messages", "not a history");
+      const history = 'field "messages"';
+      await rejectsWith(memory.addMessage("user", "hi"), WrongTypeError, history);
+      await rejectsWith(memory.getMessages(), WrongTypeError, "holds a string where a list was expected");
+      await rejectsWith(memory.getMessageCount(), WrongTypeError, "where a list was expected");
+      await memory.append("l", 1);
+      await rejectsWith(
+        memory.incr("l"),
+        WrongTypeError,
+        "holds a list of 1 elements where an integer was expected",
+      );
+      await rejectsWith(memory.incr("s"), WrongTypeError, "holds a string where an integer was expected");
+      await rejectsWith(
+        memory.incr("n"),
+        WrongTypeError,
+        "holds a non-integer number where an integer was expected",
+      );
+      try {
+        await memory.append("o", 1);
+        assert.fail("append on an object resolved");
+      } catch (err) {
+        assert.ok(err instanceof WrongTypeError);
+        assert.equal(err.expected, "a list");
+        assert.equal(err.found, "an object");
+      }
+      assert.deepEqual(await memory.get("o"), { a: 1 }, "nothing changed");
+    });
+
     it("a counter is not a list", async () => {
       const memory = t.newManager().getMemory(freshId());
       await memory.incr("c");

@@ -1,8 +1,8 @@
 /** The manager: getMemory, clearAll, cleanupConversation, getMemorySize. */
 import assert from "node:assert/strict";
-import { ConversationMemory } from "../index.js";
+import { ClosedError, ConversationMemory, ValidationError } from "../index.js";
 import type { ContractContext } from "./contract.js";
-import { freshId, sortedItems, sortedKeys } from "./helpers.js";
+import { bad, freshId, rejectsWith, sortedItems, sortedKeys, throwsWith } from "./helpers.js";
 
 /** What getMemorySize counts for a value: the UTF-8 bytes of its encoded JSON. */
 function encodedBytes(value: unknown): number {
@@ -11,6 +11,53 @@ function encodedBytes(value: unknown): number {
 
 export function managerTests(t: ContractContext): void {
   const { describe, it } = t;
+  describe("close", () => {
+    it("after close(), every call rejects with ClosedError and getMemory() throws it", async () => {
+      const writer = t.newManager();
+      const id = freshId();
+      await writer.getMemory(id).set("x", 1);
+      const manager = t.newManager();
+      const memory = manager.getMemory(id);
+      await manager.close();
+      await manager.close(); // idempotent
+      throwsWith(() => manager.getMemory(freshId()), ClosedError);
+      const calls: Array<Promise<unknown>> = [
+        memory.get("x"),
+        memory.require("x"),
+        memory.set("x", 2),
+        memory.update({ x: 2 }),
+        memory.has("x"),
+        memory.delete("x"),
+        memory.keys(),
+        memory.items(),
+        memory.incr("n"),
+        memory.modify("x", (v) => v),
+        memory.append("l", 1),
+        memory.extend("l", [1]),
+        memory.pop("l"),
+        memory.insert("l", 0, 1),
+        memory.remove("l", 1),
+        memory.getList("l"),
+        memory.listLength("l"),
+        memory.addMessage("user", "hi"),
+        memory.getMessages(),
+        memory.getMessageCount(),
+        memory.setTtl(60),
+        memory.getTtl(),
+        memory.clearAll(),
+        memory.getMemorySize(),
+        manager.cleanupConversation(id),
+        manager.getStats(),
+        manager.cleanupExpiredConversations({ maxAgeSeconds: 0 }),
+        manager.conversations().next(),
+      ];
+      for (const call of calls) await rejectsWith(call, ClosedError);
+      // Argument checks still come first: a careless call is a ValidationError even then.
+      await rejectsWith(memory.set("x", 1, bad(60)), ValidationError);
+      assert.equal(await writer.getMemory(id).get("x"), 1, "nothing changed");
+    });
+  });
+
   describe("getMemory", () => {
     it("returns a ConversationMemory synchronously, with conversationId set", () => {
       const manager = t.newManager();

@@ -62,7 +62,7 @@ describe("resource bounds", { concurrency: true }, () => {
     const report = JSON.parse(line) as { before: string; closeMs: number; afterClose: string };
     assert.equal(report.before, "ERR_STORE_UNAVAILABLE");
     assert.ok(report.closeMs < 200, `close() took ${report.closeMs} ms`);
-    assert.equal(report.afterClose, "ERR_STORE_UNAVAILABLE");
+    assert.equal(report.afterClose, "ERR_CLOSED");
     const lingered = Date.now() - printed;
     assert.ok(lingered < EXIT_WITHIN_MS, `the process lived ${lingered} ms after close()`);
   });
@@ -75,7 +75,7 @@ describe("resource bounds", { concurrency: true }, () => {
       const exit = await child.exit(10_000);
       assert.equal(exit.code, 0, exit.stderr);
       const report = JSON.parse(line) as { calls: string[]; afterClose: string };
-      assert.equal(report.afterClose, "ERR_STORE_UNAVAILABLE");
+      assert.equal(report.afterClose, "ERR_CLOSED");
       const lingered = Date.now() - printed;
       assert.ok(lingered < EXIT_WITHIN_MS, `run ${run}: the process lived ${lingered} ms after close()`);
     }
@@ -96,16 +96,12 @@ describe("resource bounds", { concurrency: true }, () => {
       const exit = await child.exit(10_000);
       assert.equal(exit.code, 0, exit.stderr);
       const report = JSON.parse(line) as { waiting: string[]; closeMs: number; afterClose: string };
-      assert.deepEqual(report.waiting, [
-        "ERR_STORE_UNAVAILABLE",
-        "ERR_STORE_UNAVAILABLE",
-        "ERR_STORE_UNAVAILABLE",
-      ]);
+      assert.deepEqual(report.waiting, ["ERR_CLOSED", "ERR_CLOSED", "ERR_CLOSED"]);
       assert.ok(
         report.closeMs < 200,
         `waiting calls ended ${report.closeMs} ms after close() (timeoutMs 60 s)`,
       );
-      assert.equal(report.afterClose, "ERR_STORE_UNAVAILABLE");
+      assert.equal(report.afterClose, "ERR_CLOSED");
       const lingered = Date.now() - printed;
       assert.ok(lingered < EXIT_WITHIN_MS, `the process lived ${lingered} ms after close()`);
     } finally {

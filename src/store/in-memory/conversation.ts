@@ -6,7 +6,7 @@
  */
 import { MESSAGES_FIELD } from "../../keys.js";
 import type { ConversationInfo, ConversationRef, StoredValue } from "../store.js";
-import { wrongTypeError } from "../store.js";
+import { describeStored, wrongTypeError } from "../store.js";
 
 /** The stored form of an empty list (a list field is never an empty array). */
 export const EMPTY = "[]";
@@ -209,7 +209,7 @@ export function listFor(ref: ConversationRef, conv: Conversation, field: string)
     conv.fields.set(field, { value: { kind: "list", items }, mode: "c" });
     return items;
   }
-  if (f.value.kind !== "list") throw wrongTypeError(ref, field);
+  if (f.value.kind !== "list") throw wrongTypeError(ref, field, "a list", describeStored(f.value));
   f.mode = "c";
   return f.value.items;
 }

@@ -4,8 +4,9 @@
  * shared by list operations, and the clock. Every lookup and write counts towards the
  * bounded background sweep.
  */
+import { ClosedError } from "../../errors.js";
 import type { ConversationRef, StoredValue } from "../store.js";
-import { wrongTypeError } from "../store.js";
+import { describeStored, wrongTypeError } from "../store.js";
 import {
   alive,
   type Conversation,
@@ -31,6 +32,7 @@ export class ConversationTable {
   /** The conversations, live or not; reading this does not count towards the sweep. */
   readonly conversations: Conversations = new Map();
   private readonly sweep = new ExpirySweep(this.conversations, () => this.now());
+  private closed = false;
 
   /** The store's clock, ms since the epoch. */
   now(): number {
@@ -75,13 +77,14 @@ export class ConversationTable {
     if (!hit) return [];
     if (hit.f.value.kind === "list") return hit.f.value.items;
     if (hit.f.value.raw === EMPTY) return [];
-    throw wrongTypeError(ref, field);
+    throw wrongTypeError(ref, field, "a list", describeStored(hit.f.value));
   }
 
   /** Checks, before any change, that a live field can take a list write. */
   checkListWritable(ref: ConversationRef, field: string): void {
     const hit = this.live(ref, field);
-    if (hit && hit.f.value.kind === "scalar" && hit.f.value.raw !== EMPTY) throw wrongTypeError(ref, field);
+    if (hit && hit.f.value.kind === "scalar" && hit.f.value.raw !== EMPTY)
+      throw wrongTypeError(ref, field, "a list", describeStored(hit.f.value));
   }
 
   /** Copies of the conversation's live fields. */
@@ -99,13 +102,20 @@ export class ConversationTable {
     return remainingMs(conv, this.now());
   }
 
-  /** Ends the background sweep. */
+  /** Ends the background sweep; every later operation throws {@link ClosedError}. */
   close(): void {
+    this.closed = true;
     this.sweep.stop();
+  }
+
+  /** Throws {@link ClosedError} once the store is closed. */
+  check(): void {
+    if (this.closed) throw new ClosedError("the in-memory store was closed");
   }
 
   /** Every 1024 operations, drops up to 256 fully expired conversations (bounded work). */
   private tick(): void {
+    this.check();
     this.sweep.tick();
   }
 }

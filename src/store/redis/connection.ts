@@ -4,15 +4,38 @@
  * every failure). Secrets never reach a message.
  */
 import { ErrorReply } from "redis";
-import { ConvmemError, StoreUnavailableError, ValidationError } from "../../errors.js";
+import {
+  ClosedError,
+  ConvmemError,
+  StoreError,
+  StoreUnavailableError,
+  ValidationError,
+} from "../../errors.js";
 import { DeadlineWatch } from "./deadline.js";
-import { messageOf, toConvmemError } from "./redis-errors.js";
+import { messageOf, storeError, toConvmemError } from "./redis-errors.js";
 import { createTransport, type RedisInput, type Transport } from "./transport.js";
 
 export type { RedisClientLike, RedisClusterLike, RedisInput } from "./transport.js";
 
 /** Default bound, in ms, on any operation's wait when Redis is unreachable or stalled. */
 export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** The Redis convmem uses when given none. */
+export const DEFAULT_REDIS_URL = "redis://localhost:6379";
+
+/** What a refused connection to the default URL adds: where to say which Redis to use. */
+const DEFAULT_URL_HINT =
+  ` (nothing accepts connections at ${DEFAULT_REDIS_URL}, the default: pass the \`redis\` option, ` +
+  'e.g. createMemoryManager({ redis: "redis://host:6379" }), or set CONVMEM_REDIS_URL; for the CLI, --url)';
+
+/**
+ * True for an error reply to the connection's own handshake (`SELECT` of a database the server
+ * does not have: "ERR DB index is out of range", …): Redis answered, and reconnecting cannot
+ * change its answer. Authentication replies (WRONGPASS, NOAUTH) keep their own handling.
+ */
+function isHandshakeRefusal(err: unknown): err is ErrorReply {
+  return err instanceof ErrorReply && /^ERR /.test(err.message);
+}
 
 /** A connection to Redis (standalone or Cluster), or to a client given by the caller. */
 export class RedisConnection {
@@ -23,17 +46,23 @@ export class RedisConnection {
   private attempt: Promise<void> | undefined;
   private closed = false;
   private lastError = "";
+  /** Rejects the connection attempt under way (a handshake refusal). */
+  private abortConnect: ((err: unknown) => void) | undefined;
 
+  /** @param defaultUrl - `input` is the default URL (nobody said which Redis): refusals hint at how to. */
   constructor(
     input: RedisInput,
     private readonly timeoutMs: number,
+    private readonly defaultUrl = false,
   ) {
     this.watch = new DeadlineWatch(
       timeoutMs,
       () =>
-        new StoreUnavailableError(
-          `Redis did not answer within ${timeoutMs} ms${this.lastError ? ` (last error: ${this.lastError})` : ""}`,
-        ),
+        this.hinted(
+          new StoreUnavailableError(
+            `Redis did not answer within ${timeoutMs} ms${this.lastError ? ` (last error: ${this.lastError})` : ""}`,
+          ),
+        ) as Error,
     );
     try {
       this.transport = createTransport(input, timeoutMs);
@@ -45,6 +74,7 @@ export class RedisConnection {
     // Without a listener, node-redis re-throws socket errors as uncaught 'error' events.
     this.transport.onError((err) => {
       this.lastError = messageOf(err);
+      if (isHandshakeRefusal(err)) this.abortConnect?.(err);
     });
     // The last error explains failures only until the connection is back.
     this.transport.onReady(() => {
@@ -75,7 +105,7 @@ export class RedisConnection {
    * reach Redis in call order.
    */
   send(args: readonly string[], key?: string): Promise<unknown> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError("the memory manager is closed"));
+    if (this.closed) return Promise.reject(new ClosedError());
     if (!this.transport.isReady) return this.connect().then(() => this.issue(args, key));
     return this.issue(args, key);
   }
@@ -91,8 +121,16 @@ export class RedisConnection {
 
   /** A command's failure: error replies pass as they are, the rest is translated. */
   private readonly failed = (err: unknown): unknown => {
-    throw err instanceof ErrorReply ? err : toConvmemError(err, this.lastError);
+    throw err instanceof ErrorReply ? err : this.hinted(toConvmemError(err, this.lastError));
   };
+
+  /** `err`, with a hint at the `redis` option when the default URL refused the connection. */
+  private hinted(err: unknown): unknown {
+    if (!this.defaultUrl || !(err instanceof StoreUnavailableError)) return err;
+    if (err.message.endsWith(DEFAULT_URL_HINT)) return err;
+    if (!/ECONNREFUSED/.test(`${err.message} ${this.lastError}`)) return err;
+    return new StoreUnavailableError(`${err.message}${DEFAULT_URL_HINT}`, { cause: err.cause });
+  }
 
   private connect(): Promise<void> {
     if (this.connecting) return this.connecting; // first connection under way: wait for it
@@ -102,14 +140,29 @@ export class RedisConnection {
       () => {},
       () => {},
     );
-    this.connecting = this.watch.bound(raw).then(
+    // Redis may refuse the handshake itself (a database number it does not have): that is its
+    // answer, reported at once as a StoreError, not as a wait until timeoutMs.
+    const refused = new Promise<never>((_resolve, reject) => {
+      this.abortConnect = reject;
+    });
+    this.connecting = this.watch.bound(Promise.race([raw, refused])).then(
       () => {
-        this.connecting = undefined;
+        this.connecting = this.abortConnect = undefined;
         this.lastError = "";
       },
       (err: unknown) => {
-        this.connecting = undefined;
-        throw toConvmemError(err, this.lastError);
+        this.connecting = this.abortConnect = undefined;
+        if (isHandshakeRefusal(err)) {
+          // Stop the client's reconnection loop; the next call connects (and asks) again.
+          if (this.transport.isOpen) this.transport.destroy();
+          const answer = storeError(err);
+          if (!/DB index/.test(err.message)) throw answer;
+          throw new StoreError(
+            `${answer.message} (the database number in the Redis URL, redis://host:port/<db>, is beyond the server's \`databases\` setting)`,
+            { cause: err },
+          );
+        }
+        throw this.hinted(toConvmemError(err, this.lastError));
       },
     );
     return this.connecting;
@@ -118,7 +171,12 @@ export class RedisConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.watch.stop(new StoreUnavailableError("the memory manager was closed"));
+    // Calls still waiting for Redis end now, with ClosedError: they may or may not have run.
+    this.watch.stop(
+      new ClosedError(
+        "the memory manager was closed while this call waited for Redis; it may or may not have run",
+      ),
+    );
     if (!this.transport.owned) return;
     if (!this.transport.isReady) {
       if (this.transport.isOpen) this.transport.destroy();

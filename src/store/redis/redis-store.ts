@@ -11,6 +11,7 @@
 
 import { ValidationError } from "../../errors.js";
 import { MESSAGES_FIELD } from "../../keys.js";
+import { checkOptions, describe } from "../../validate.js";
 import type {
   AddMessageResult,
   CasResult,
@@ -22,7 +23,7 @@ import type {
   StoredValue,
   SweepStep,
 } from "../store.js";
-import { DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
+import { DEFAULT_REDIS_URL, DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
 import { listConversations, sweepExpired } from "./registry.js";
 import { checkDurability, ScriptRunner } from "./script-runner.js";
 import { loadScripts } from "./scripts.js";
@@ -30,6 +31,20 @@ import { casArgs, entryArgs, messageArgs, optionalArg, setArgs, ttlArg } from ".
 
 /** The arguments of a script that takes none beyond the shared ones (never modified). */
 const NO_ARGS: readonly string[] = [];
+
+const STORE_OPTIONS = ["redis", "timeoutMs", "durability"] as const;
+
+/**
+ * The `redis` option: a URL string, or an object (node-redis client options, `{ cluster }`,
+ * `{ sentinel }`, a client). Anything else (a port number, …) is a ValidationError.
+ */
+export function checkRedisInput(redis: unknown): RedisInput | undefined {
+  if (redis === undefined || typeof redis === "string") return redis;
+  if (typeof redis === "object" && redis !== null && !Array.isArray(redis)) return redis as RedisInput;
+  throw new ValidationError(
+    `the redis option must be a URL string such as "redis://localhost:6379", node-redis client options or a client, got ${describe(redis)}`,
+  );
+}
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -67,11 +82,20 @@ export class RedisStore implements MemoryStore {
   private readonly scripts: ScriptRunner;
 
   constructor(options: RedisStoreOptions = {}) {
+    checkOptions(options, "RedisStore options", STORE_OPTIONS, '{ redis: "redis://localhost:6379" }');
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-      throw new ValidationError("timeoutMs must be a positive number");
+    if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0)
+      throw new ValidationError(
+        `timeoutMs must be a positive number of milliseconds, got ${describe(timeoutMs)}`,
+      );
+    checkOptions(options.durability, "durability", ["replicas", "timeoutMs"], "{ replicas: 1 }");
     const durability = checkDurability(options.durability, timeoutMs);
-    this.conn = new RedisConnection(options.redis ?? "redis://localhost:6379", timeoutMs);
+    const redis = checkRedisInput(options.redis);
+    this.conn = new RedisConnection(
+      redis ?? DEFAULT_REDIS_URL,
+      timeoutMs,
+      (redis ?? DEFAULT_REDIS_URL) === DEFAULT_REDIS_URL,
+    );
     this.scripts = new ScriptRunner(this.conn, loadScripts(), durability);
   }
 

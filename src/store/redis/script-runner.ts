@@ -238,6 +238,9 @@ export class ScriptRunner {
     }
   }
 
+  /** Loads made for one call before giving up ("Function not found" each time: flushed again meanwhile). */
+  private static readonly LOAD_ATTEMPTS = 3;
+
   /**
    * `FCALL` on a server not yet known to have the library, sent right behind its `FUNCTION
    * LOAD` (one per server at a time; calls made while it is under way queue behind it on the
@@ -249,6 +252,7 @@ export class ScriptRunner {
     name: ScriptName,
     command: string[],
     onRetry?: () => void,
+    attempt = 1,
   ): Promise<unknown> {
     const key = command[3];
     let loading = this.loading.get(node);
@@ -277,6 +281,11 @@ export class ScriptRunner {
         return this.evalScript(name, command, onRetry);
       }
       if (isFunctionMissing(err) && loaded !== true) throw loaded; // why the library did not load
+      if (isFunctionMissing(err) && attempt < ScriptRunner.LOAD_ATTEMPTS) {
+        // Loaded, then gone before the call ran (a FUNCTION FLUSH in between): load again.
+        onRetry?.();
+        return this.loadAndCall(node, name, command, onRetry, attempt + 1);
+      }
       if (err instanceof ErrorReply && !isFunctionMissing(err)) this.libraryOn.add(node); // it ran, and raised
       throw err;
     }
