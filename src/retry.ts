@@ -6,7 +6,7 @@
 import { ConflictError } from "./errors.js";
 import type { ConversationRef, MemoryStore } from "./store/store.js";
 import { checkLimit } from "./validate.js";
-import { decodeValue, encodeValue, jsonEqual, type ValueContext } from "./values.js";
+import { decodeValue, encodeFor, encodeValue, jsonEqual, type ValueContext } from "./values.js";
 
 /** Options of {@link ConversationMemory.modify}. */
 export interface ModifyOptions<T> {
@@ -87,7 +87,8 @@ export async function removeFirst(
 ): Promise<boolean> {
   const { store, ref } = target;
   const { codec } = target.values;
-  const encoded = codec.encode(value);
+  // Encoded only to compare (no size limit: a value too large is simply not in the list).
+  const encoded = encodeFor(target.values, field, value);
   for (let attempt = 1; attempt <= DEFAULT_MODIFY_RETRIES; attempt++) {
     const items = await store.range(ref, field, undefined, undefined);
     const index = items.findIndex((raw) => raw === encoded || jsonEqual(codec.decode(raw), value));

@@ -33,7 +33,7 @@ export function checkEncodedSize(ctx: ValueContext, field: string, raw: string, 
  * `codec.encode(value, index)`, with a {@link SerializationError} that names the field and
  * conversation besides the path (`$.c of field "b" of conversation "x"`).
  */
-function encodeFor(ctx: ValueContext, field: string, value: unknown, index?: number): string {
+export function encodeFor(ctx: ValueContext, field: string, value: unknown, index?: number): string {
   try {
     return ctx.codec.encode(value, index);
   } catch (err) {

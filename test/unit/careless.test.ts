@@ -184,6 +184,7 @@ describe("careless calls fail loudly, before any I/O", () => {
     await rejectsWith(memory.set("d", bad({ when: new Date(0) })), SerializationError, '$.when of field "d"');
     await rejectsWith(memory.append("l", bad({ n: 1n })), SerializationError, '$.n of field "l"');
     await rejectsWith(memory.extend("l", bad([1, Number.NaN])), SerializationError, '$[1] of field "l"');
+    await rejectsWith(memory.remove("l", bad({ f: () => 1 })), SerializationError, '$.f of field "l"');
     assert.equal(calls(), 0);
   });
 });
