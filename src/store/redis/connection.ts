@@ -34,7 +34,9 @@ const DEFAULT_URL_HINT =
  * change its answer. Authentication replies (WRONGPASS, NOAUTH) keep their own handling.
  */
 function isHandshakeRefusal(err: unknown): err is ErrorReply {
-  return err instanceof ErrorReply && /^ERR /.test(err.message);
+  // Only replies that name the handshake: an error event can also carry a command's reply
+  // (a CONVMEM_ error of a Cluster node's call), which must reach its caller as it is.
+  return err instanceof ErrorReply && /^ERR .*(DB index|SELECT|HELLO|AUTH|CLIENT)/i.test(err.message);
 }
 
 /** A connection to Redis (standalone or Cluster), or to a client given by the caller. */
