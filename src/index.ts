@@ -27,6 +27,7 @@ export {
   ValueTooLargeError,
   WrongTypeError,
 } from "./errors.js";
+export type { ManagerEventName, OperationEvent, OperationListener, OperationName } from "./events.js";
 export {
   createMemoryManager,
   DEFAULT_MAX_VALUE_BYTES,

@@ -4,6 +4,7 @@
 import { CallOrder } from "./call-order.js";
 import { type Codec, jsonCodec } from "./codec.js";
 import { ClosedError, ValidationError } from "./errors.js";
+import { type ManagerEventName, OperationEvents, type OperationListener } from "./events.js";
 import { checkKeyPrefix, DEFAULT_KEY_PREFIX } from "./keys.js";
 import { ConversationMemory, type MemoryContext } from "./memory.js";
 import type { RedisInput } from "./store/redis/connection.js";
@@ -108,6 +109,7 @@ export class MemoryManager {
   /** The backend. */
   readonly store: MemoryStore;
   private readonly ctx: MemoryContext;
+  private readonly events = new OperationEvents();
 
   constructor(options: MemoryManagerOptions = {}) {
     checkOptions(
@@ -157,7 +159,51 @@ export class MemoryManager {
       maxValueBytes,
       maxMessages,
       order: new CallOrder(),
+      events: this.events,
     };
+  }
+
+  /**
+   * Calls `listener` with an {@link OperationEvent} each time a public operation of this manager
+   * (or of a memory it gave out) settles: method name, conversation id, duration, outcome and
+   * error `code`, `modify`/`remove` retries. Listeners run synchronously, before the caller sees
+   * the result; one that throws is ignored (one `process.emitWarning` per manager). Without any
+   * listener, calls take no timestamp and allocate nothing for this. Adding the same listener
+   * twice registers it once. Returns the manager.
+   *
+   * @example
+   * ```ts
+   * manager.on("operation", (e) => {
+   *   console.log(e.operation, e.conversationId, e.durationMs.toFixed(1), e.outcome, e.code ?? "");
+   * });
+   * ```
+   */
+  on(event: ManagerEventName, listener: OperationListener): this {
+    this.events.add(checkListener(event, listener, "on"));
+    return this;
+  }
+
+  /** Removes a listener added with {@link on}; no further events reach it. Returns the manager. */
+  off(event: ManagerEventName, listener: OperationListener): this {
+    this.events.remove(checkListener(event, listener, "off"));
+    return this;
+  }
+
+  /** Reports a manager-level call (`conversationId` undefined unless it is on one conversation). */
+  private tracked<T>(
+    operation: "cleanupConversation" | "getStats" | "cleanupExpiredConversations",
+    conversationId: string | undefined,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    if (!this.events.listening) return run();
+    const start = performance.now();
+    let promise: Promise<T>;
+    try {
+      promise = run();
+    } catch (err) {
+      promise = Promise.reject(err);
+    }
+    return this.events.track(operation, conversationId, start, promise);
   }
 
   /**
@@ -174,9 +220,11 @@ export class MemoryManager {
   /** Deletes a conversation entirely (its TTL setting included); returns the number of fields removed. */
   async cleanupConversation(conversationId: string): Promise<number> {
     const id = checkConversationId(conversationId);
-    this.checkOpen();
-    const ref = { prefix: this.ctx.keyPrefix, id, defaultTtl: this.ctx.defaultTtl };
-    return this.ctx.order.run(id, () => this.store.deleteConversation(ref));
+    return await this.tracked("cleanupConversation", id, () => {
+      this.checkOpen();
+      const ref = { prefix: this.ctx.keyPrefix, id, defaultTtl: this.ctx.defaultTtl };
+      return this.ctx.order.run(id, () => this.store.deleteConversation(ref));
+    });
   }
 
   /**
@@ -193,6 +241,23 @@ export class MemoryManager {
   ): AsyncGenerator<ConversationInfo, void, undefined> {
     checkOptions(options, "conversations options", ["batchSize"], "{ batchSize: 500 }");
     const batchSize = checkLimit(options.batchSize, "batchSize") ?? DEFAULT_BATCH;
+    if (!this.events.listening) return yield* this.pages(batchSize);
+    // One event for the whole stream, once it ends (a `break` out of the loop ends it "ok").
+    const start = performance.now();
+    let failure: { err: unknown } | undefined;
+    try {
+      yield* this.pages(batchSize);
+    } catch (err) {
+      failure = { err };
+      throw err;
+    } finally {
+      const settled = failure === undefined ? Promise.resolve() : Promise.reject(failure.err);
+      this.events.track("conversations", undefined, start, settled).catch(() => {});
+    }
+  }
+
+  /** Every live conversation, `batchSize` per registry read (no events: see {@link conversations}). */
+  private async *pages(batchSize: number): AsyncGenerator<ConversationInfo, void, undefined> {
     let cursor: number | undefined = 0;
     while (cursor !== undefined) {
       this.checkOpen();
@@ -206,12 +271,14 @@ export class MemoryManager {
    * Totals over every live conversation (conversations Redis already expired are not counted).
    * Reads the registry in bounded batches; never blocks Redis.
    */
-  async getStats(): Promise<MemoryStats> {
-    const conversations: MemoryStats["conversations"] = [];
-    for await (const { conversationId, totalFields, totalSizeBytes } of this.conversations()) {
-      conversations.push({ conversationId, totalFields, totalSizeBytes });
-    }
-    return { totalConversations: conversations.length, conversations };
+  getStats(): Promise<MemoryStats> {
+    return this.tracked("getStats", undefined, async () => {
+      const conversations: MemoryStats["conversations"] = [];
+      for await (const { conversationId, totalFields, totalSizeBytes } of this.pages(DEFAULT_BATCH)) {
+        conversations.push({ conversationId, totalFields, totalSizeBytes });
+      }
+      return { totalConversations: conversations.length, conversations };
+    });
   }
 
   /**
@@ -238,6 +305,11 @@ export class MemoryManager {
     }
     if (options.onProgress !== undefined) checkFunction(options.onProgress, "onProgress");
     checkBoolean(options.dryRun, "dryRun");
+    return await this.tracked("cleanupExpiredConversations", undefined, () => this.sweep(maxAge, options));
+  }
+
+  /** The loop of {@link cleanupExpiredConversations}, its options checked. */
+  private async sweep(maxAge: number, options: CleanupOptions): Promise<number> {
     this.checkOpen();
     const cutoff = (await this.store.serverTime()) - maxAge * 1000;
     let scanned = 0;
@@ -276,6 +348,15 @@ export class MemoryManager {
   private checkOpen(): void {
     if (this.ctx.closed) throw new ClosedError();
   }
+}
+
+/** Checks the arguments of `on`/`off`. */
+function checkListener(event: unknown, listener: unknown, method: string): OperationListener {
+  if (event !== "operation") {
+    throw new ValidationError(`${method} takes the event name "operation", got ${describe(event)}`);
+  }
+  checkFunction(listener, `${method}'s listener (its second argument)`);
+  return listener as OperationListener;
 }
 
 /**

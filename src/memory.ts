@@ -6,6 +6,7 @@
 import type { CallOrder } from "./call-order.js";
 import type { Codec } from "./codec.js";
 import { ClosedError, FieldNotFoundError, ValidationError, WrongTypeError } from "./errors.js";
+import type { AttemptCount, OperationEvents, OperationName } from "./events.js";
 import { KeyedRef, MESSAGES_FIELD } from "./keys.js";
 import { type Message, prepareMessage, readMessages, storedMessage } from "./messages.js";
 import { type ConversationTarget, type ModifyOptions, modifyField, removeFirst } from "./retry.js";
@@ -54,6 +55,8 @@ export interface MemoryContext {
   readonly maxMessages: number | undefined;
   /** Keeps calls on one conversation in call order around `modify`/`remove` (call-order.ts). */
   readonly order: CallOrder;
+  /** The manager's `on("operation")` listeners (events.ts). */
+  readonly events: OperationEvents;
 }
 
 const SET_OPTIONS = ["ttl"] as const;
@@ -119,16 +122,40 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     return decodeValue(this.ctx.codec, value);
   }
 
-  /** Runs one store operation in call order (call-order.ts): at once unless a `modify`/`remove` is in flight. */
-  private op<T>(task: () => Promise<T>): Promise<T> {
-    if (this.ctx.closed) return Promise.reject(new ClosedError());
-    return this.ctx.order.run(this.conversationId, task);
+  /**
+   * Runs one store operation in call order (call-order.ts): at once unless a `modify`/`remove`
+   * is in flight. Reports it as `operation` to the manager's listeners, if any (events.ts):
+   * without listeners this costs one boolean check, no timestamp.
+   */
+  private op<T>(operation: OperationName, task: () => Promise<T>): Promise<T> {
+    const events = this.ctx.events;
+    if (!events.listening) {
+      if (this.ctx.closed) return Promise.reject(new ClosedError());
+      return this.ctx.order.run(this.conversationId, task);
+    }
+    const start = performance.now();
+    const promise = this.ctx.closed
+      ? Promise.reject(new ClosedError())
+      : this.ctx.order.run(this.conversationId, task);
+    return events.track(operation, this.conversationId, start, promise);
   }
 
-  /** Runs a read-then-write loop (`modify`, `remove`) exclusively on this conversation. */
-  private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    if (this.ctx.closed) return Promise.reject(new ClosedError());
-    return this.ctx.order.exclusive(this.conversationId, task);
+  /**
+   * Runs a read-then-write loop (`modify`, `remove`) exclusively on this conversation; `task`
+   * gets an {@link AttemptCount} to fill in only when someone listens.
+   */
+  private exclusive<T>(operation: OperationName, task: (attempts?: AttemptCount) => Promise<T>): Promise<T> {
+    const events = this.ctx.events;
+    if (!events.listening) {
+      if (this.ctx.closed) return Promise.reject(new ClosedError());
+      return this.ctx.order.exclusive(this.conversationId, task);
+    }
+    const start = performance.now();
+    const attempts: AttemptCount = { retries: 0 };
+    const promise = this.ctx.closed
+      ? Promise.reject(new ClosedError())
+      : this.ctx.order.exclusive(this.conversationId, () => task(attempts));
+    return events.track(operation, this.conversationId, start, promise, attempts);
   }
 
   /**
@@ -159,19 +186,23 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
   get<K extends FieldOf<S>, F>(field: K, fallback: F): Promise<S[K] | F>;
   async get(field: string, fallback?: unknown): Promise<unknown> {
     checkField(field);
-    const stored = await this.op(() => this.ctx.store.get(this.ref, field));
+    const stored = await this.op("get", () => this.ctx.store.get(this.ref, field));
     return stored === undefined ? fallback : this.decode(stored);
   }
 
   /** The field's value; {@link FieldNotFoundError} when missing (the seed's `memory["k"]`). */
   async require<K extends FieldOf<S>>(field: K): Promise<S[K]> {
     checkField(field);
-    const stored = await this.op(() => this.ctx.store.get(this.ref, field));
-    if (stored === undefined) {
-      throw new FieldNotFoundError(
-        `field ${JSON.stringify(field)} not found in conversation ${JSON.stringify(this.conversationId)}`,
-      );
-    }
+    // The missing-field check runs inside the operation, so its event reports the error.
+    const stored = await this.op("require", async () => {
+      const found = await this.ctx.store.get(this.ref, field);
+      if (found === undefined) {
+        throw new FieldNotFoundError(
+          `field ${JSON.stringify(field)} not found in conversation ${JSON.stringify(this.conversationId)}`,
+        );
+      }
+      return found;
+    });
     return this.decode(stored) as S[K];
   }
 
@@ -185,38 +216,38 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
       checkOptions(options, "set options", SET_OPTIONS, "{ ttl: 60 }");
       const ttl = options && "ttl" in options ? checkTtl(options.ttl) : undefined;
       const stored = encodeValue(this.target.values, field, value);
-      return this.op(() => this.ctx.store.set(this.ref, field, stored, ttl));
+      return this.op("set", () => this.ctx.store.set(this.ref, field, stored, ttl));
     });
   }
 
   /** Stores several fields: all or none, one round trip. */
   async update(record: Partial<S>): Promise<void> {
     const entries = encodeRecord(this.target.values, record);
-    if (entries.length > 0) await this.op(() => this.ctx.store.update(this.ref, entries));
+    if (entries.length > 0) await this.op("update", () => this.ctx.store.update(this.ref, entries));
   }
 
   /** Whether the field exists. */
   has(field: FieldOf<S>): Promise<boolean> {
     return settled(() => {
       checkField(field);
-      return this.op(() => this.ctx.store.has(this.ref, field));
+      return this.op("has", () => this.ctx.store.has(this.ref, field));
     });
   }
 
   /** Deletes the field; true if it existed. */
   async delete(field: FieldOf<S>): Promise<boolean> {
     checkField(field);
-    return await this.op(() => this.ctx.store.delete(this.ref, field));
+    return await this.op("delete", () => this.ctx.store.delete(this.ref, field));
   }
 
   /** The field names, sorted. Reads the conversation's own index: never scans the keyspace. */
   async keys(): Promise<Array<FieldOf<S>>> {
-    return (await this.op(() => this.ctx.store.keys(this.ref))).sort() as Array<FieldOf<S>>;
+    return (await this.op("keys", () => this.ctx.store.keys(this.ref))).sort() as Array<FieldOf<S>>;
   }
 
   /** `[field, value]` pairs (fresh copies), sorted by field. */
   async items(): Promise<Array<[FieldOf<S>, S[FieldOf<S>]]>> {
-    const items = await this.op(() => this.ctx.store.items(this.ref));
+    const items = await this.op("items", () => this.ctx.store.items(this.ref));
     items.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return items.map(([field, value]) => [field as FieldOf<S>, this.decode(value) as S[FieldOf<S>]]);
   }
@@ -227,7 +258,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
       checkField(field);
       checkInteger(by, "incr amount");
       return this.typed(
-        this.op(() => this.ctx.store.incr(this.ref, field, by)),
+        this.op("incr", () => this.ctx.store.incr(this.ref, field, by)),
         field,
         AN_INTEGER,
       );
@@ -260,8 +291,14 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     checkField(field);
     checkFunction(fn, "modify's updater (its second argument)");
     checkOptions(options, "modify options", MODIFY_OPTIONS, "{ fallback: 0 }");
-    return await this.exclusive(() =>
-      modifyField(this.target, field, fn as (current: S[K] | undefined) => S[K] | Promise<S[K]>, options),
+    return await this.exclusive("modify", (attempts) =>
+      modifyField(
+        this.target,
+        field,
+        fn as (current: S[K] | undefined) => S[K] | Promise<S[K]>,
+        options,
+        attempts,
+      ),
     );
   }
 
@@ -279,7 +316,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
       const maxLength = checkLimit(options?.maxLength, "maxLength");
       const item = encodeItem(this.target.values, field, value);
       return this.typed(
-        this.op(() => this.ctx.store.push(this.ref, field, [item], maxLength)),
+        this.op("append", () => this.ctx.store.push(this.ref, field, [item], maxLength)),
         field,
         A_LIST,
       );
@@ -298,7 +335,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     const maxLength = checkLimit(options?.maxLength, "maxLength");
     const items = encodeItems(this.target.values, field, values);
     try {
-      return await this.op(() => this.ctx.store.push(this.ref, field, items, maxLength));
+      return await this.op("extend", () => this.ctx.store.push(this.ref, field, items, maxLength));
     } catch (err) {
       return await this.wrongType(err, field, A_LIST);
     }
@@ -310,7 +347,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     checkInteger(index, "index");
     let raw: string;
     try {
-      raw = await this.op(() => this.ctx.store.pop(this.ref, field, index));
+      raw = await this.op("pop", () => this.ctx.store.pop(this.ref, field, index));
     } catch (err) {
       return await this.wrongType(err, field, A_LIST);
     }
@@ -323,7 +360,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     checkInteger(index, "index");
     const item = encodeItem(this.target.values, field, value);
     try {
-      return await this.op(() => this.ctx.store.insert(this.ref, field, index, item));
+      return await this.op("insert", () => this.ctx.store.insert(this.ref, field, index, item));
     } catch (err) {
       return await this.wrongType(err, field, A_LIST);
     }
@@ -337,7 +374,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
   async remove<K extends ListFieldOf<S>>(field: K, value: ElementOf<S[K]>): Promise<boolean> {
     checkField(field);
     try {
-      return await this.exclusive(() => removeFirst(this.target, field, value));
+      return await this.exclusive("remove", (attempts) => removeFirst(this.target, field, value, attempts));
     } catch (err) {
       return await this.wrongType(err, field, A_LIST);
     }
@@ -354,7 +391,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     const end = options?.end === undefined ? undefined : checkInteger(options.end, "end");
     let items: string[];
     try {
-      items = await this.op(() => this.ctx.store.range(this.ref, field, start, end));
+      items = await this.op("getList", () => this.ctx.store.range(this.ref, field, start, end));
     } catch (err) {
       return await this.wrongType(err, field, A_LIST);
     }
@@ -366,7 +403,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     return settled(() => {
       checkField(field);
       return this.typed(
-        this.op(() => this.ctx.store.length(this.ref, field)),
+        this.op("listLength", () => this.ctx.store.length(this.ref, field)),
         field,
         A_LIST,
       );
@@ -389,7 +426,9 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     const message = prepareMessage(this.target.values, role, content, metadata, options);
     const maxMessages = message.maxMessages ?? this.ctx.maxMessages;
     try {
-      const result = await this.op(() => this.ctx.store.addMessage(this.ref, message.prepared, maxMessages));
+      const result = await this.op("addMessage", () =>
+        this.ctx.store.addMessage(this.ref, message.prepared, maxMessages),
+      );
       return storedMessage(result, message) as Message<R>;
     } catch (err) {
       return await this.wrongType(err, MESSAGES_FIELD, A_LIST);
@@ -400,9 +439,9 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
   async getMessages(options: GetMessagesOptions = {}): Promise<Array<Message<R>>> {
     checkOptions(options, "getMessages options", MESSAGES_OPTIONS, "{ limit: 10 }");
     try {
-      return (await this.op(() => readMessages(this.ctx.store, this.ref, options.limit))) as Array<
-        Message<R>
-      >;
+      return (await this.op("getMessages", () =>
+        readMessages(this.ctx.store, this.ref, options.limit),
+      )) as Array<Message<R>>;
     } catch (err) {
       return await this.wrongType(err, MESSAGES_FIELD, A_LIST);
     }
@@ -411,7 +450,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
   /** Number of messages (O(1)). */
   getMessageCount(): Promise<number> {
     return this.typed(
-      this.op(() => this.ctx.store.length(this.ref, MESSAGES_FIELD)),
+      this.op("getMessageCount", () => this.ctx.store.length(this.ref, MESSAGES_FIELD)),
       MESSAGES_FIELD,
       A_LIST,
     );
@@ -426,23 +465,23 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
    */
   async setTtl(seconds: number | null): Promise<void> {
     const ttl = checkTtl(seconds, "setTtl seconds");
-    await this.op(() => this.ctx.store.setTtl(this.ref, ttl));
+    await this.op("setTtl", () => this.ctx.store.setTtl(this.ref, ttl));
   }
 
   /** Seconds until the conversation expires; null if it never does; undefined if it does not exist. */
   async getTtl(): Promise<number | null | undefined> {
-    const ms = await this.op(() => this.ctx.store.getTtl(this.ref));
+    const ms = await this.op("getTtl", () => this.ctx.store.getTtl(this.ref));
     return ms === null || ms === undefined ? ms : Math.ceil(ms / 1000);
   }
 
   /** Deletes every field (the conversation's TTL setting stays); returns how many were removed. */
   clearAll(): Promise<number> {
-    return this.op(() => this.ctx.store.clear(this.ref));
+    return this.op("clearAll", () => this.ctx.store.clear(this.ref));
   }
 
   /** Encoded sizes (UTF-8 bytes of each value's JSON; a list sums its elements). O(fields). */
   async getMemorySize(): Promise<MemorySize> {
-    const sizes = (await this.op(() => this.ctx.store.sizes(this.ref))).sort(([a], [b]) =>
+    const sizes = (await this.op("getMemorySize", () => this.ctx.store.sizes(this.ref))).sort(([a], [b]) =>
       a < b ? -1 : a > b ? 1 : 0,
     );
     const totalSizeBytes = sizes.reduce((sum, [, bytes]) => sum + bytes, 0);

@@ -1,9 +1,10 @@
 /**
  * The optimistic retry loops behind `modify` and `remove`: read, decide, then write only if
- * nothing changed meanwhile, else try again after a short random pause, giving up with
+ * nothing changed meanwhile (counting the attempts in an {@link AttemptCount} when one is given), else try again after a short random pause, giving up with
  * {@link ConflictError}. Each runs exclusively on its conversation within its manager.
  */
 import { ConflictError } from "./errors.js";
+import type { AttemptCount } from "./events.js";
 import type { ConversationRef, MemoryStore } from "./store/store.js";
 import { checkLimit } from "./validate.js";
 import { decodeValue, encodeFor, encodeValue, jsonEqual, type ValueContext } from "./values.js";
@@ -43,9 +44,10 @@ export async function modifyField<T>(
   field: string,
   fn: (current: T | undefined) => T | Promise<T>,
   options: ModifyOptions<T>,
+  attempts?: AttemptCount,
 ): Promise<T> {
   const maxRetries = checkLimit(options.maxRetries, "maxRetries") ?? DEFAULT_MODIFY_RETRIES;
-  return modifyLoop(target, field, fn, options, maxRetries);
+  return modifyLoop(target, field, fn, options, maxRetries, attempts);
 }
 
 async function modifyLoop<T>(
@@ -54,11 +56,13 @@ async function modifyLoop<T>(
   fn: (current: T | undefined) => T | Promise<T>,
   options: ModifyOptions<T>,
   maxRetries: number,
+  attempts: AttemptCount | undefined,
 ): Promise<T> {
   const { store, ref, values } = target;
   const fallback = options.fallback === undefined ? undefined : encodeValue(values, field, options.fallback);
   let current = await store.get(ref, field);
   for (let attempt = 1; attempt <= maxRetries; attempt++) {
+    if (attempts !== undefined) attempts.retries = attempt - 1;
     const input = current ?? fallback;
     const next = encodeValue(
       values,
@@ -84,12 +88,14 @@ export async function removeFirst(
   target: ConversationTarget,
   field: string,
   value: unknown,
+  attempts?: AttemptCount,
 ): Promise<boolean> {
   const { store, ref } = target;
   const { codec } = target.values;
   // Encoded only to compare (no size limit: a value too large is simply not in the list).
   const encoded = encodeFor(target.values, field, value);
   for (let attempt = 1; attempt <= DEFAULT_MODIFY_RETRIES; attempt++) {
+    if (attempts !== undefined) attempts.retries = attempt - 1;
     const items = await store.range(ref, field, undefined, undefined);
     const index = items.findIndex((raw) => raw === encoded || jsonEqual(codec.decode(raw), value));
     if (index < 0) return false;
