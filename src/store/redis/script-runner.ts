@@ -265,6 +265,8 @@ export class ScriptRunner {
       this.loading.set(node, loading);
     }
     const reply = this.conn.send(command, key);
+    // Observed below, after the load settles: until then a rejection must not count as unhandled.
+    reply.catch(() => {});
     const loaded = await loading;
     if (this.loading.get(node) === loading) this.loading.delete(node);
     try {
