@@ -147,3 +147,18 @@ local function all_fields()
   end
   return modes, sizes, order
 end
+
+-- Whether FIELD is live now: the liveness check of the reads of one field (get, has, range,
+-- length), from meta alone.
+local function field_live()
+  local m = redis.call('HMGET', META, 'c', 'f:' .. FIELD)
+  return mode_alive({ dl = state_dl(m[1]) }, m[2])
+end
+
+-- A list read of `key` failed with `err`: `empty` when the key holds the empty-list marker,
+-- WRONGTYPE for a value of another kind; any other error (an ACL refusal) is raised as it is.
+local function not_a_list(key, err, empty)
+  wrongtype(err)
+  if redis.call('GET', key) == EMPTY then return empty end
+  return fail('WRONGTYPE')
+end
