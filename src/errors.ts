@@ -21,7 +21,8 @@ export type ErrorCode =
   | "ERR_STORE_UNAVAILABLE"
   | "ERR_STORE"
   | "ERR_CONFLICT"
-  | "ERR_CLOSED";
+  | "ERR_CLOSED"
+  | "ERR_MESSAGE_NOT_FOUND";
 
 /** Base class of every convmem error. */
 export class ConvmemError extends Error {
@@ -105,7 +106,10 @@ export class StoreError extends ConvmemError {
   }
 }
 
-/** `modify` gave up after its retries under contention. */
+/**
+ * `modify` or `compactMessages` gave up after its retries under contention (for
+ * `compactMessages`: the messages it summarized kept changing).
+ */
 export class ConflictError extends ConvmemError {
   constructor(message: string) {
     super("ERR_CONFLICT", message);
@@ -119,6 +123,18 @@ export class ConflictError extends ConvmemError {
 export class ClosedError extends ConvmemError {
   constructor(message = "the memory manager was closed: create a new one to continue") {
     super("ERR_CLOSED", message);
+  }
+}
+
+/**
+ * `updateMessage(id)` or `getMessages({ before: id })` with an id that is not a message of the
+ * history. `messageId` is the id asked for.
+ */
+export class MessageNotFoundError extends ConvmemError {
+  readonly messageId: string;
+  constructor(message: string, messageId: string) {
+    super("ERR_MESSAGE_NOT_FOUND", message);
+    this.messageId = messageId;
   }
 }
 

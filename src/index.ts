@@ -19,6 +19,7 @@ export {
   type ErrorCode,
   FieldNotFoundError,
   ListIndexError,
+  MessageNotFoundError,
   redactSecrets,
   SerializationError,
   StoreError,
@@ -28,6 +29,7 @@ export {
   WrongTypeError,
 } from "./errors.js";
 export type { ManagerEventName, OperationEvent, OperationListener, OperationName } from "./events.js";
+export { COMPACT_ATTEMPTS, estimateTokens, FIRST_CHUNK } from "./history.js";
 export {
   createMemoryManager,
   DEFAULT_MAX_VALUE_BYTES,
@@ -46,14 +48,17 @@ export { RedisStore, type RedisStoreOptions } from "./store/redis/redis-store.js
 export type {
   AddMessageResult,
   CasResult,
+  CompactResult,
   ConversationInfo,
   ConversationRef,
   FieldTtl,
+  HistoryWindow,
   MemoryStore,
   PreparedMessage,
   RegistryPage,
   StoredValue,
   SweepStep,
+  UpdateMessageResult,
 } from "./store/store.js";
 export type {
   AddMessageOptions,
@@ -61,6 +66,9 @@ export type {
   ChatRole,
   CleanupOptions,
   CleanupProgress,
+  CompactionResult,
+  CompactionSummary,
+  CompactOptions,
   ConversationsOptions,
   ElementOf,
   FieldOf,
@@ -68,6 +76,7 @@ export type {
   GetMessagesOptions,
   ListFieldOf,
   MemorySize,
+  MessageChanges,
   NumberFieldOf,
   Schema,
   SetOptions,

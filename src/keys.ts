@@ -8,7 +8,9 @@
  *   JSON elements (an empty list is stored as the string `[]`).
  * - `<prefix>:meta:{<eid>}` — bookkeeping hash: conversation TTL, deadlines, last activity,
  *   and per field its expiry mode (`f:<field>`) and encoded size (`s:<field>`).
- * - `<prefix>:mids:{<eid>}` — set of the message ids held in the `messages` list.
+ * - `<prefix>:mids:{<eid>}` — the message-id index: a hash from the JSON-encoded id of each
+ *   message of the `messages` list to `m`, or `c` once compaction folded it into a summary;
+ *   its `''` entry holds the latest summary.
  * - `<prefix>:reg:{<tag>}` — registry bucket: a sorted set of escaped ids scored by last write.
  *   There is one bucket per Cluster slot, its `<tag>` chosen to hash to that slot, and each
  *   conversation is listed in the bucket of its own slot: registry updates stay inside the

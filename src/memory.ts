@@ -7,8 +7,9 @@ import type { CallOrder } from "./call-order.js";
 import type { Codec } from "./codec.js";
 import { ClosedError, FieldNotFoundError, ValidationError, WrongTypeError } from "./errors.js";
 import type { AttemptCount, OperationEvents, OperationName } from "./events.js";
+import { checkChanges, checkCompact, checkWindow, compact, readWindow, updateMessage } from "./history.js";
 import { KeyedRef, MESSAGES_FIELD } from "./keys.js";
-import { type Message, prepareMessage, readMessages, storedMessage } from "./messages.js";
+import { checkMessageId, type Message, prepareMessage, storedMessage } from "./messages.js";
 import { type ConversationTarget, type ModifyOptions, modifyField, removeFirst } from "./retry.js";
 import {
   type ConversationRef,
@@ -21,12 +22,15 @@ import type {
   AddMessageOptions,
   AppendOptions,
   ChatRole,
+  CompactionResult,
+  CompactOptions,
   ElementOf,
   FieldOf,
   GetListOptions,
   GetMessagesOptions,
   ListFieldOf,
   MemorySize,
+  MessageChanges,
   NumberFieldOf,
   Schema,
   SetOptions,
@@ -63,7 +67,6 @@ const SET_OPTIONS = ["ttl"] as const;
 const APPEND_OPTIONS = ["maxLength"] as const;
 const LIST_OPTIONS = ["start", "end"] as const;
 const MODIFY_OPTIONS = ["fallback", "maxRetries"] as const;
-const MESSAGES_OPTIONS = ["limit"] as const;
 
 /** What the list operations and the message history need a field to hold. */
 const A_LIST = "a list";
@@ -435,16 +438,91 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     }
   }
 
-  /** The last `limit` messages (all when omitted), oldest first; O(limit), not O(history). */
+  /**
+   * A window of the history, oldest first: all messages, or the newest `limit`, or those before
+   * the message `before` (paging back), or the newest that fit a `maxTokens` budget (counted by
+   * `countTokens`, else by `estimateTokens`), trimmed to start on a `startOn` role. Costs
+   * O(window) (plus `before`'s distance from the newest end), never the whole history.
+   *
+   * @example
+   * ```ts
+   * const context = await memory.getMessages({ maxTokens: 4000, startOn: "user" });
+   * const page = await memory.getMessages({ before: oldest.id, limit: 20 }); // paging back
+   * ```
+   */
   async getMessages(options: GetMessagesOptions = {}): Promise<Array<Message<R>>> {
-    checkOptions(options, "getMessages options", MESSAGES_OPTIONS, "{ limit: 10 }");
+    const window = checkWindow(options);
     try {
-      return (await this.op("getMessages", () =>
-        readMessages(this.ctx.store, this.ref, options.limit),
-      )) as Array<Message<R>>;
+      return (await this.op("getMessages", () => readWindow(this.ctx.store, this.ref, window))) as Array<
+        Message<R>
+      >;
     } catch (err) {
       return await this.wrongType(err, MESSAGES_FIELD, A_LIST);
     }
+  }
+
+  /**
+   * Changes the content and/or the metadata (replaced as a whole) of the message `id`, in place
+   * and atomically; its id, role and timestamp stay, and a redelivery of its id still adds
+   * nothing. Cost: the message's distance from the newest end.
+   * {@link MessageNotFoundError} when the history holds no message with that id.
+   *
+   * @example
+   * ```ts
+   * await memory.updateMessage(reply.id, { content: "Corrected answer" });
+   * ```
+   */
+  async updateMessage(id: string, changes: MessageChanges): Promise<Message<R>> {
+    const change = checkChanges(this.target.values, id, changes);
+    return this.typed(
+      this.op("updateMessage", () => updateMessage(this.ctx.store, this.ref, this.target.values, change)),
+      MESSAGES_FIELD,
+      A_LIST,
+    ) as Promise<Message<R>>;
+  }
+
+  /**
+   * Deletes the message `id` from the history; true if it was there. Its id may then be added
+   * again. Cost: the message's distance from the newest end.
+   */
+  async deleteMessage(id: string): Promise<boolean> {
+    const checked = checkMessageId(id);
+    return this.typed(
+      this.op("deleteMessage", () => this.ctx.store.deleteMessage(this.ref, checked)),
+      MESSAGES_FIELD,
+      A_LIST,
+    );
+  }
+
+  /**
+   * Replaces the messages older than the newest `keepLast` with one summary message, without
+   * ever losing a message another process (or this one) adds meanwhile. `summarize` gets those
+   * messages and runs outside Redis (an LLM call may take seconds); then one atomic step replaces
+   * exactly them — if any changed meanwhile, `summarize` runs again (3 attempts, then
+   * `ConflictError`). The summary is first in the history, with a fresh id, role `"system"`
+   * unless given, and `metadata.summary = { count, fromId, toId }`. The compacted ids stay
+   * remembered: `addMessage` with one adds nothing and returns the summary.
+   *
+   * Calls issued after it are not held back while `summarize` runs; its write takes effect when
+   * it lands (like `modify`'s), in call order from then on.
+   *
+   * @example
+   * ```ts
+   * const { compacted, summary } = await memory.compactMessages({
+   *   keepLast: 20,
+   *   summarize: async (old) => ({ content: await llmSummary(old) }),
+   * });
+   * ```
+   */
+  async compactMessages(options: CompactOptions<R>): Promise<CompactionResult<R>> {
+    const checked = checkCompact(options as unknown as CompactOptions<string>);
+    const later = <T>(step: () => Promise<T>): Promise<T> =>
+      this.ctx.closed ? Promise.reject(new ClosedError()) : this.ctx.order.run(this.conversationId, step);
+    return this.typed(
+      this.op("compactMessages", () => compact(this.ctx.store, this.ref, this.target.values, checked, later)),
+      MESSAGES_FIELD,
+      A_LIST,
+    ) as Promise<CompactionResult<R>>;
   }
 
   /** Number of messages (O(1)). */

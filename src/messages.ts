@@ -109,6 +109,48 @@ export function encodeMessage(message: PreparedMessage, timestamp: number): stri
   return `${head}${timestamp}${tail}`;
 }
 
+/** The index of the closing quote of the JSON string whose opening quote is `raw[i]`, or -1. */
+function stringEnd(raw: string, i: number): number {
+  let k = i + 1;
+  while (k < raw.length) {
+    const c = raw.charCodeAt(k);
+    if (c === 0x5c) k += 2;
+    else if (c === 0x22) return k;
+    else k++;
+  }
+  return -1;
+}
+
+const TIMESTAMP = /,"timestamp":\d+,"metadata":/y;
+
+/**
+ * A stored message with its content (an encoded JSON string) and/or its metadata (an encoded
+ * JSON object) replaced, everything else kept byte for byte; undefined when `raw` is not laid out
+ * as {@link messageHalves} stores a message. The Redis scripts cut messages the same way
+ * (`message_parts` in write.lua): only string boundaries are scanned, nothing is decoded.
+ */
+export function spliceMessage(
+  raw: string,
+  contentJson: string | undefined,
+  metadataJson: string | undefined,
+): string | undefined {
+  if (!raw.startsWith('{"id":"')) return undefined;
+  let e = stringEnd(raw, 6);
+  if (e < 0 || !raw.startsWith(',"role":"', e + 1)) return undefined;
+  e = stringEnd(raw, e + 9);
+  if (e < 0 || !raw.startsWith(',"content":"', e + 1)) return undefined;
+  const c0 = e + 12;
+  e = stringEnd(raw, c0);
+  if (e < 0 || !raw.endsWith("}")) return undefined;
+  TIMESTAMP.lastIndex = e + 1;
+  const m = TIMESTAMP.exec(raw);
+  if (!m) return undefined;
+  const t1 = e + 1 + m[0].length;
+  const content = contentJson ?? raw.slice(c0, e + 1);
+  const metadata = metadataJson ?? raw.slice(t1, -1);
+  return `${raw.slice(0, c0)}${content}${raw.slice(e + 1, t1)}${metadata}}`;
+}
+
 /** The message the store added (with its timestamp), or the one already stored under its id. */
 export function storedMessage(result: AddMessageResult, message: NewMessage): Message<string> {
   if (!result.added) return decodeMessage(result.raw);
@@ -138,10 +180,11 @@ function decodeMessage(raw: string): Message<string> {
   return decodeJson(raw) as Message<string>;
 }
 
-function checkMessageId(id: unknown): string {
+/** Checks a message id (`what` names it in the error: "message id", "before"). */
+export function checkMessageId(id: unknown, what = "message id"): string {
   if (typeof id !== "string" || id.length === 0 || !id.isWellFormed() || Buffer.byteLength(id) > 512) {
     throw new ValidationError(
-      `message id must be a non-empty well-formed string of at most 512 bytes, got ${describe(id)}`,
+      `${what} must be a non-empty well-formed string of at most 512 bytes, got ${describe(id)}`,
     );
   }
   return id;

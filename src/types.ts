@@ -13,6 +13,7 @@
  * // memory.append("turns", 1);        // type error: "turns" is not a list field
  * ```
  */
+import type { Message } from "./messages.js";
 
 /**
  * What a schema is: any object type with string keys — an `interface` too (an interface is not
@@ -71,10 +72,74 @@ export interface AddMessageOptions {
   maxMessages?: number;
 }
 
-/** Options of `getMessages`. */
+/**
+ * Options of `getMessages`: which window of the history to read. They combine: the messages
+ * before `before` (else up to the newest), the newest `limit` of them, the newest of those that
+ * fit `maxTokens`, trimmed to start on `startOn`. Always oldest first.
+ */
 export interface GetMessagesOptions {
-  /** The newest `limit` messages (oldest first); omitted: all. */
+  /** At most the newest `limit` messages; omitted: no limit; 0: `[]`. */
   limit?: number;
+  /**
+   * Page back: only the messages older than the message with this id.
+   * `MessageNotFoundError` when the history holds no message with that id.
+   */
+  before?: string;
+  /**
+   * A token budget: the newest messages whose summed token counts fit it (never over it; `[]`
+   * when the newest alone does not fit). Counted by `countTokens`, else by the default
+   * approximation {@link estimateTokens}.
+   */
+  maxTokens?: number;
+  /**
+   * Counts a message's tokens (e.g. with a tokenizer package) for `maxTokens`: a finite number
+   * >= 0. With it the window is read in chunks from the newest end (64 messages, then doubling):
+   * at most 1 + ceil(log2(window / 64)) + 1 round trips, each a consistent read, the window
+   * taken from the last.
+   */
+  countTokens?: (message: Message<string>) => number;
+  /**
+   * The window starts at its first message of this role (or the first the predicate accepts),
+   * so it never begins with, say, a tool result whose call was cut off; `[]` when none does.
+   */
+  startOn?: string | ((message: Message<string>) => boolean);
+}
+
+/** What `updateMessage` changes; what is omitted stays. `metadata` replaces the old metadata. */
+export interface MessageChanges {
+  content?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** What `compactMessages`' `summarize` returns: the summary message to write. */
+export interface CompactionSummary {
+  content: string;
+  /** @default "system" */
+  role?: string;
+  /** Stored with `summary: { count, fromId, toId }` added (which it overrides). */
+  metadata?: Record<string, unknown>;
+}
+
+/** Options of `compactMessages`. */
+export interface CompactOptions<R extends string = string> {
+  /** The newest `keepLast` messages stay as they are; the older ones are summarized. */
+  keepLast: number;
+  /**
+   * Summarizes the messages to compact (oldest first), e.g. with an LLM call: it runs outside
+   * Redis and may take seconds; it may run again (up to 3 times in all) if those messages change
+   * meanwhile. If it throws, nothing changes and the error propagates.
+   */
+  summarize: (messages: Array<Message<R>>) => CompactionSummary | Promise<CompactionSummary>;
+}
+
+/** What `compactMessages` returns. */
+export interface CompactionResult<R extends string = string> {
+  /** How many messages the summary replaced (0: nothing was older than `keepLast`). */
+  compacted: number;
+  /** How many messages follow the summary (those kept, and those added meanwhile). */
+  kept: number;
+  /** The summary message, now first in the history; undefined when nothing was compacted. */
+  summary: Message<R> | undefined;
 }
 
 /** What `getMemorySize` returns. */

@@ -7,10 +7,13 @@
  * them in `in-memory/table.ts`, the registry walk and sweeps in `in-memory/registry.ts`.
  */
 import { MESSAGES_FIELD } from "../keys.js";
-import { encodeMessage } from "../messages.js";
+import { encodeMessage, spliceMessage } from "../messages.js";
 import {
+  type Conversation,
+  clearIds,
   copy,
   dropField,
+  findMessage,
   indexIds,
   listFor,
   type Mode,
@@ -26,15 +29,18 @@ import { ConversationTable } from "./in-memory/table.js";
 import type {
   AddMessageResult,
   CasResult,
+  CompactResult,
   ConversationRef,
   FieldTtl,
+  HistoryWindow,
   MemoryStore,
   PreparedMessage,
   RegistryPage,
   StoredValue,
   SweepStep,
+  UpdateMessageResult,
 } from "./store.js";
-import { describeStored, incrRangeError, listIndexError, wrongTypeError } from "./store.js";
+import { defaultTokens, describeStored, incrRangeError, listIndexError, wrongTypeError } from "./store.js";
 
 /**
  * The in-process backend.
@@ -190,13 +196,13 @@ export class InMemoryStore implements MemoryStore {
     maxMessages: number | undefined,
   ): Promise<AddMessageResult> {
     const existing = this.table.readList(ref, MESSAGES_FIELD);
-    const conv = this.table.find(ref);
+    const conv = this.idIndex(ref);
     const idJson = JSON.stringify(message.id);
-    if (conv?.messageIds.has(idJson)) {
-      for (let i = existing.length - 1; i >= 0; i--) {
-        const raw = existing[i] as string;
-        if (messageId(raw) === idJson) return { added: false, raw };
-      }
+    const mark = conv?.messageIds.get(idJson);
+    if (conv && mark === "c" && conv.summary !== undefined) return { added: false, raw: conv.summary };
+    if (conv && mark === "m") {
+      const found = findMessage(existing, idJson);
+      if (found) return { added: false, raw: found.raw };
       conv.messageIds.delete(idJson);
     }
     const fresh = this.table.begin(ref);
@@ -204,9 +210,91 @@ export class InMemoryStore implements MemoryStore {
     const raw = encodeMessage(message, timestamp);
     const list = listFor(ref, fresh, MESSAGES_FIELD);
     list.push(raw);
-    fresh.messageIds.add(idJson);
+    fresh.messageIds.set(idJson, "m");
     trimList(fresh, MESSAGES_FIELD, list, maxMessages);
     return { added: true, timestamp };
+  }
+
+  async history(ref: ConversationRef, window: HistoryWindow): Promise<string[] | undefined> {
+    const list = this.table.readList(ref, MESSAGES_FIELD);
+    let hi = list.length;
+    if (window.before !== undefined) {
+      const idJson = JSON.stringify(window.before);
+      const mark = this.idIndex(ref)?.messageIds.get(idJson);
+      if (mark === undefined) return undefined;
+      if (mark === "c") return [];
+      const found = findMessage(list, idJson);
+      if (!found) return undefined;
+      hi = found.index;
+    }
+    const lo = window.limit === undefined ? 0 : Math.max(hi - window.limit, 0);
+    if (window.maxTokens === undefined) return list.slice(lo, hi);
+    let total = 0;
+    let from = hi;
+    while (from > lo) {
+      total += defaultTokens(list[from - 1] as string);
+      if (total > window.maxTokens) break;
+      from--;
+    }
+    return list.slice(from, hi);
+  }
+
+  async updateMessage(
+    ref: ConversationRef,
+    id: string,
+    contentJson: string | undefined,
+    metadataJson: string | undefined,
+    maxValueBytes: number,
+  ): Promise<UpdateMessageResult> {
+    const idJson = JSON.stringify(id);
+    const list = this.table.readList(ref, MESSAGES_FIELD);
+    if (this.idIndex(ref)?.messageIds.get(idJson) !== "m") return { kind: "missing" };
+    const found = findMessage(list, idJson);
+    if (!found) return { kind: "missing" };
+    const updated = spliceMessage(found.raw, contentJson, metadataJson);
+    if (updated === undefined) return { kind: "not-a-message" };
+    const bytes = Buffer.byteLength(updated, "utf8");
+    if (bytes > maxValueBytes) return { kind: "too-large", bytes };
+    const conv = this.table.begin(ref);
+    const items = listFor(ref, conv, MESSAGES_FIELD);
+    items[found.index] = updated;
+    if (conv.summary !== undefined && messageId(conv.summary) === idJson) conv.summary = updated;
+    return { kind: "updated", raw: updated };
+  }
+
+  async deleteMessage(ref: ConversationRef, id: string): Promise<boolean> {
+    const idJson = JSON.stringify(id);
+    const list = this.table.readList(ref, MESSAGES_FIELD);
+    if (this.idIndex(ref)?.messageIds.get(idJson) !== "m") return false;
+    const found = findMessage(list, idJson);
+    if (!found) return false;
+    const conv = this.table.begin(ref);
+    listFor(ref, conv, MESSAGES_FIELD).splice(found.index, 1);
+    conv.messageIds.delete(idJson);
+    settle(conv, MESSAGES_FIELD);
+    return true;
+  }
+
+  async compactMessages(
+    ref: ConversationRef,
+    expected: readonly string[],
+    summary: PreparedMessage,
+  ): Promise<CompactResult> {
+    const list = this.table.readList(ref, MESSAGES_FIELD);
+    if (list.length < expected.length || expected.some((raw, i) => list[i] !== raw)) return { ok: false };
+    const summaryId = JSON.stringify(summary.id);
+    if (this.idIndex(ref)?.messageIds.has(summaryId)) return { ok: false };
+    const conv = this.table.begin(ref);
+    const items = listFor(ref, conv, MESSAGES_FIELD);
+    const timestamp = this.table.now();
+    const raw = encodeMessage(summary, timestamp);
+    for (const item of items.splice(0, expected.length, raw)) {
+      const idJson = messageId(item);
+      if (idJson !== undefined) conv.messageIds.set(idJson, "c");
+    }
+    conv.messageIds.set(summaryId, "m");
+    conv.summary = raw;
+    return { ok: true, timestamp, length: items.length };
   }
 
   async setTtl(ref: ConversationRef, ttl: number | null): Promise<void> {
@@ -234,7 +322,7 @@ export class InMemoryStore implements MemoryStore {
       const expired = removed === 0 && typeof conv.deadline === "number" && now >= conv.deadline;
       if (expired) conv.ttl = undefined;
       conv.fields.clear();
-      conv.messageIds.clear();
+      clearIds(conv);
       conv.deadline = undefined;
       conv.keptUntil = typeof conv.ttl === "number" ? now + conv.ttl * 1000 : undefined;
       conv.lastActivity = now;
@@ -271,5 +359,10 @@ export class InMemoryStore implements MemoryStore {
 
   async close(): Promise<void> {
     this.table.close();
+  }
+
+  /** The conversation whose message-id index applies: only while its history is live. */
+  private idIndex(ref: ConversationRef): Conversation | undefined {
+    return this.table.live(ref, MESSAGES_FIELD)?.conv;
   }
 }

@@ -58,6 +58,40 @@ export type AddMessageResult =
   | { readonly added: true; readonly timestamp: number }
   | { readonly added: false; readonly raw: string };
 
+/**
+ * A window of the history for {@link MemoryStore.history}: the messages before `before` (by id;
+ * undefined: up to the newest), the newest `limit` of them, and of those the newest whose summed
+ * default token counts ({@link defaultTokens}) fit `maxTokens`.
+ */
+export interface HistoryWindow {
+  readonly before: string | undefined;
+  readonly limit: number | undefined;
+  readonly maxTokens: number | undefined;
+}
+
+/**
+ * The default token count of a stored message: ceil(UTF-8 bytes of its stored JSON / 4). Every
+ * store counts with it, on the stored text, so windows agree across stores.
+ */
+export function defaultTokens(raw: string): number {
+  return Math.ceil(Buffer.byteLength(raw, "utf8") / 4);
+}
+
+/** Result of {@link MemoryStore.updateMessage}. */
+export type UpdateMessageResult =
+  | { readonly kind: "updated"; readonly raw: string }
+  /** No message of the history has that id. */
+  | { readonly kind: "missing" }
+  /** The updated message would encode to `bytes` > maxValueBytes; nothing changed. */
+  | { readonly kind: "too-large"; readonly bytes: number }
+  /** The element with that id is not laid out as a stored message (written as a plain list element). */
+  | { readonly kind: "not-a-message" };
+
+/** Result of {@link MemoryStore.compactMessages}. */
+export type CompactResult =
+  | { readonly ok: true; readonly timestamp: number; readonly length: number }
+  | { readonly ok: false };
+
 /** One conversation as the registry reports it. */
 export interface ConversationInfo {
   readonly conversationId: string;
@@ -137,6 +171,36 @@ export interface MemoryStore {
     message: PreparedMessage,
     maxMessages: number | undefined,
   ): Promise<AddMessageResult>;
+  /**
+   * A window of the history (stored elements, oldest first); undefined when `window.before` is
+   * not the id of a message of the history. An id folded into a summary has nothing older: [].
+   * Cost: the distance of `before` from the newest end, plus the window.
+   */
+  history(ref: ConversationRef, window: HistoryWindow): Promise<string[] | undefined>;
+  /**
+   * Replaces the content (an encoded JSON string) and/or the metadata (an encoded JSON object)
+   * of the message `id` in place; its id, role, timestamp and id-index entry stay.
+   */
+  updateMessage(
+    ref: ConversationRef,
+    id: string,
+    contentJson: string | undefined,
+    metadataJson: string | undefined,
+    maxValueBytes: number,
+  ): Promise<UpdateMessageResult>;
+  /** Deletes the message `id` from the history (its id may be added again); false when absent. */
+  deleteMessage(ref: ConversationRef, id: string): Promise<boolean>;
+  /**
+   * Replaces the oldest `expected.length` elements of the history with `summary` (stamped by the
+   * store's clock, first in the history) if they are still exactly `expected`; the elements after
+   * them stay. The ids of the replaced messages stay remembered as compacted: `addMessage` of one
+   * adds nothing and returns the latest summary. `ok: false` when they changed meanwhile.
+   */
+  compactMessages(
+    ref: ConversationRef,
+    expected: readonly string[],
+    summary: PreparedMessage,
+  ): Promise<CompactResult>;
   /** Sets the conversation TTL (null = never) and applies it now to every field. */
   setTtl(ref: ConversationRef, ttl: number | null): Promise<void>;
   /** Milliseconds until the conversation's last live field expires; null = never; undefined = no field. */

@@ -13,6 +13,7 @@ import { agentTests } from "./agent.js";
 import { concurrencyTests } from "./concurrency.js";
 import { dictTests } from "./dict.js";
 import { examplesTests } from "./examples.js";
+import { historyTests } from "./history.js";
 import { listsTests } from "./lists.js";
 import { managerTests } from "./manager.js";
 import { messagesTests } from "./messages.js";
@@ -37,6 +38,7 @@ export const CONTRACT_AREAS = [
   "dict",
   "lists",
   "messages",
+  "history",
   "ttl",
   "values",
   "manager",
@@ -130,6 +132,7 @@ const AREA_TESTS: Record<ContractArea, AreaTests> = {
   dict: dictTests,
   lists: listsTests,
   messages: messagesTests,
+  history: historyTests,
   ttl: ttlTests,
   values: valuesTests,
   manager: managerTests,

@@ -11,6 +11,7 @@ import {
   ConvmemError,
   FieldNotFoundError,
   ListIndexError,
+  MessageNotFoundError,
   SerializationError,
   StoreError,
   StoreUnavailableError,
@@ -47,6 +48,7 @@ const CODES = new Map<ConvmemErrorClass, string>([
   [StoreError, "ERR_STORE"],
   [ConflictError, "ERR_CONFLICT"],
   [ClosedError, "ERR_CLOSED"],
+  [MessageNotFoundError, "ERR_MESSAGE_NOT_FOUND"],
 ]);
 
 /** Asserts `err` is a `cls` (and a `ConvmemError`) carrying the documented `code`. */

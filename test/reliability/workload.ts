@@ -67,6 +67,18 @@ export async function exercise(manager: MemoryManager): Promise<void> {
     ["m2"],
   );
   assert.equal(await memory.getMessageCount(), 1);
+  // Paging back, token windows, edits and compaction.
+  for (const n of [3, 4, 5, 6]) await memory.addMessage("user", `m${n}`, {}, { id: `m${n}` });
+  assert.deepEqual(
+    (await memory.getMessages({ before: "m5", limit: 2 })).map((m) => m.id),
+    ["m3", "m4"],
+  );
+  assert.equal((await memory.getMessages({ maxTokens: 10_000 })).length, 5);
+  assert.equal((await memory.updateMessage("m4", { content: "edited" })).content, "edited");
+  assert.equal(await memory.deleteMessage("m4"), true);
+  const compaction = await memory.compactMessages({ keepLast: 1, summarize: () => ({ content: "summary" }) });
+  assert.equal(compaction.compacted, 3); // m2, m3, m5
+  assert.equal((await memory.addMessage("user", "again", {}, { id: "m3" })).content, "summary");
 
   await memory.setTtl(null);
   assert.equal(await memory.getTtl(), null);

@@ -32,7 +32,13 @@ export interface Conversation {
   keptUntil: number | undefined;
   lastActivity: number;
   fields: Map<string, Field>;
-  messageIds: Set<string>;
+  /**
+   * The message-id index (JSON-encoded ids): "m" for a message in the history, "c" for one
+   * folded into a summary by compaction (remembered, so a redelivery adds nothing).
+   */
+  messageIds: Map<string, "m" | "c">;
+  /** The latest summary message compaction wrote (what a redelivered compacted id returns). */
+  summary: string | undefined;
 }
 
 /** A new, empty conversation of `ref`. */
@@ -45,7 +51,8 @@ export function newConversation(ref: ConversationRef, now: number): Conversation
     keptUntil: undefined,
     lastActivity: now,
     fields: new Map(),
-    messageIds: new Set(),
+    messageIds: new Map(),
+    summary: undefined,
   };
 }
 
@@ -62,6 +69,25 @@ export function messageId(raw: string): string | undefined {
     if (c === "\\") i += 2;
     else if (c === '"') return raw.slice(6, i + 1);
     else i++;
+  }
+  return undefined;
+}
+
+/**
+ * The index and element of the message with JSON-encoded id `idJson` in `list`, searched from the
+ * newest end (as the Redis scripts do); undefined when none has that id.
+ */
+export function findMessage(
+  list: readonly string[],
+  idJson: string,
+): { index: number; raw: string } | undefined {
+  const prefix = `{"id":${idJson}`;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const raw = list[i] as string;
+    if (raw.startsWith(prefix)) {
+      const after = raw[prefix.length];
+      if (after === "," || after === "}") return { index: i, raw };
+    }
   }
   return undefined;
 }
@@ -168,7 +194,13 @@ export function summary(conv: Conversation, now: number): ConversationInfo | und
 /** Deletes a field (deleting the history also empties the message-id index). */
 export function dropField(conv: Conversation, name: string): void {
   conv.fields.delete(name);
-  if (name === MESSAGES_FIELD) conv.messageIds.clear();
+  if (name === MESSAGES_FIELD) clearIds(conv);
+}
+
+/** Empties the message-id index (the history was replaced or removed). */
+export function clearIds(conv: Conversation): void {
+  conv.messageIds.clear();
+  conv.summary = undefined;
 }
 
 /** Adds (or removes) the ids of messages to (from) the index, when `field` is the history. */
@@ -177,7 +209,7 @@ export function indexIds(conv: Conversation, field: string, items: readonly stri
   for (const item of items) {
     const id = messageId(item);
     if (id !== undefined) {
-      if (add) conv.messageIds.add(id);
+      if (add) conv.messageIds.set(id, "m");
       else conv.messageIds.delete(id);
     }
   }
@@ -190,7 +222,7 @@ export function trimList(conv: Conversation, field: string, list: string[], max:
 
 /** Replaces a field's value (an empty list becomes the empty-list marker). */
 export function storeValue(conv: Conversation, field: string, value: StoredValue, mode: Mode): void {
-  if (field === MESSAGES_FIELD) conv.messageIds.clear();
+  if (field === MESSAGES_FIELD) clearIds(conv);
   const stored: Field["value"] =
     value.kind === "scalar"
       ? { kind: "scalar", raw: value.raw }

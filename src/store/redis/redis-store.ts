@@ -11,23 +11,27 @@
 
 import { ValidationError } from "../../errors.js";
 import { MESSAGES_FIELD } from "../../keys.js";
+import { messageHalves } from "../../messages.js";
 import { checkOptions, describe } from "../../validate.js";
 import type {
   AddMessageResult,
   CasResult,
+  CompactResult,
   ConversationRef,
   FieldTtl,
+  HistoryWindow,
   MemoryStore,
   PreparedMessage,
   RegistryPage,
   StoredValue,
   SweepStep,
+  UpdateMessageResult,
 } from "../store.js";
 import { DEFAULT_REDIS_URL, DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
 import { listConversations, sweepExpired } from "./registry.js";
 import { checkDurability, ScriptRunner } from "./script-runner.js";
 import { loadScripts } from "./scripts.js";
-import { casArgs, entryArgs, messageArgs, optionalArg, setArgs, ttlArg } from "./wire.js";
+import { casArgs, elementsDigest, entryArgs, messageArgs, optionalArg, setArgs, ttlArg } from "./wire.js";
 
 /** The arguments of a script that takes none beyond the shared ones (never modified). */
 const NO_ARGS: readonly string[] = [];
@@ -187,6 +191,49 @@ export class RedisStore implements MemoryStore {
     maxMessages: number | undefined,
   ): Promise<AddMessageResult> {
     return this.scripts.run("addmsg", ref, MESSAGES_FIELD, messageArgs(message, maxMessages));
+  }
+
+  history(ref: ConversationRef, window: HistoryWindow): Promise<string[] | undefined> {
+    const before = window.before === undefined ? "" : JSON.stringify(window.before);
+    return this.scripts.run("history", ref, MESSAGES_FIELD, [
+      before,
+      optionalArg(window.limit),
+      optionalArg(window.maxTokens),
+    ]);
+  }
+
+  updateMessage(
+    ref: ConversationRef,
+    id: string,
+    contentJson: string | undefined,
+    metadataJson: string | undefined,
+    maxValueBytes: number,
+  ): Promise<UpdateMessageResult> {
+    return this.scripts.run("updmsg", ref, MESSAGES_FIELD, [
+      JSON.stringify(id),
+      contentJson ?? "",
+      metadataJson ?? "",
+      String(maxValueBytes),
+    ]);
+  }
+
+  deleteMessage(ref: ConversationRef, id: string): Promise<boolean> {
+    return this.scripts.run("delmsg", ref, MESSAGES_FIELD, [JSON.stringify(id)]);
+  }
+
+  compactMessages(
+    ref: ConversationRef,
+    expected: readonly string[],
+    summary: PreparedMessage,
+  ): Promise<CompactResult> {
+    const [head, tail] = messageHalves(summary);
+    return this.scripts.run("compact", ref, MESSAGES_FIELD, [
+      String(expected.length),
+      elementsDigest(expected),
+      JSON.stringify(summary.id),
+      head,
+      tail,
+    ]);
   }
 
   setTtl(ref: ConversationRef, ttl: number | null): Promise<void> {

@@ -8,7 +8,14 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { unescapeId } from "../../keys.js";
-import type { AddMessageResult, CasResult, ConversationInfo, StoredValue } from "../store.js";
+import type {
+  AddMessageResult,
+  CasResult,
+  CompactResult,
+  ConversationInfo,
+  StoredValue,
+  UpdateMessageResult,
+} from "../store.js";
 
 /**
  * Preludes, named by what they hold: `read` = `live.lua` (clock, liveness) + `state.lua` (keys,
@@ -64,6 +71,26 @@ function casResult(reply: Raw): CasResult {
 function addResult(reply: Raw): AddMessageResult {
   const [added, value] = list(reply);
   return added === 1 ? { added: true, timestamp: Number(value) } : { added: false, raw: String(value) };
+}
+
+/** `history`: `[1, elements]`, or `[0]` when the message it ends before is not in the history. */
+function historyResult(reply: Raw): string[] | undefined {
+  const [found, items] = list(reply);
+  return found === 1 ? list(items).map(String) : undefined;
+}
+
+/** `updmsg`: `[1, message]` updated, `[0]` missing, `[2, bytes]` too large, `[3]` not a message. */
+function updateResult(reply: Raw): UpdateMessageResult {
+  const [kind, value] = list(reply);
+  if (kind === 1) return { kind: "updated", raw: String(value) };
+  if (kind === 2) return { kind: "too-large", bytes: Number(value) };
+  return kind === 3 ? { kind: "not-a-message" } : { kind: "missing" };
+}
+
+/** `compact`: `[1, timestamp, length]` compacted, or `[0]` (the history changed meanwhile). */
+function compactResult(reply: Raw): CompactResult {
+  const [ok, timestamp, length] = list(reply);
+  return ok === 1 ? { ok: true, timestamp: Number(timestamp), length: Number(length) } : { ok: false };
 }
 
 /** `getttl`: ms left, -1 for never, nil for no live field. */
@@ -136,6 +163,10 @@ export const SCRIPTS = {
   insert: spec(4, "write", true, Number),
   remove: spec(4, "write", true, isOne),
   addmsg: spec(4, "write", true, addResult),
+  history: spec(4, "read", false, historyResult),
+  updmsg: spec(4, "write", true, updateResult),
+  delmsg: spec(4, "write", true, isOne),
+  compact: spec(4, "write", true, compactResult),
   setttl: spec(3, "write", true, nothing),
   clear: spec(3, "write", true, Number),
   reginfo: spec(1, "registry", false, infos),

@@ -3,6 +3,7 @@
  * (TTLs, optional numbers, values tagged `s`/`l`, `update` entries, `cas` expectations, a
  * message around its timestamp). Replies are decoded per script in `scripts.ts`.
  */
+import { createHash } from "node:crypto";
 import { messageHalves } from "../../messages.js";
 import type { PreparedMessage, StoredValue } from "../store.js";
 
@@ -58,4 +59,15 @@ export function casArgs(expected: StoredValue | undefined, next: StoredValue): s
 export function messageArgs(message: PreparedMessage, maxMessages: number | undefined): string[] {
   const [head, tail] = messageHalves(message);
   return [JSON.stringify(message.id), head, tail, optionalArg(maxMessages)];
+}
+
+/**
+ * `compact`: the SHA-1 (hex) of the elements the caller summarized, each framed as
+ * `<UTF-8 bytes>:<element>`, which the script computes over the oldest elements it finds (so
+ * only 40 bytes cross, not the compacted messages).
+ */
+export function elementsDigest(elements: readonly string[]): string {
+  const hash = createHash("sha1");
+  for (const raw of elements) hash.update(`${Buffer.byteLength(raw, "utf8")}:`).update(raw, "utf8");
+  return hash.digest("hex");
 }

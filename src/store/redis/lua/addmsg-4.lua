@@ -1,7 +1,8 @@
 -- addmsg: appends a message unless its id is already in the history (idempotent).
 -- ARGV[4] JSON-encoded id; ARGV[5] head and ARGV[6] tail of the message JSON, joined around
 -- the server timestamp; ARGV[7] maxMessages ('' = unbounded).
--- Returns { 1, timestamp } when added, { 0, stored message JSON } when the id was present.
+-- Returns { 1, timestamp } when added, { 0, stored message JSON } when the id was present (for
+-- an id compacted into a summary: the summary message).
 -- Errors: WRONGTYPE (`messages` holds a non-list value): nothing is changed.
 local s = load(FIELD)
 prepare(s, FIELD)
@@ -15,24 +16,29 @@ if s.size == 0 or not mode_alive(s, s.mode) then
   if not st then return fail('WRONGTYPE') end
 end
 local id = ARGV[4]
-if redis.call('SADD', MIDS, id) == 0 then
-  local n = redis.call('LLEN', key)
-  local hi = n - 1
-  while hi >= 0 do
-    local lo = math.max(hi - 99, 0)
-    local chunk = redis.call('LRANGE', key, lo, hi)
-    for j = #chunk, 1, -1 do
-      if msg_id(chunk[j]) == id then return { 0, chunk[j] } end
+if redis.call('HSETNX', MIDS, id, HELD) == 0 then
+  -- A redelivery: the stored message, or the summary it was folded into.
+  if redis.call('HGET', MIDS, id) == COMPACTED then
+    local summary = redis.call('HGET', MIDS, '')
+    if summary then return { 0, summary } end
+  else
+    local ok, n = pcall(redis.call, 'LLEN', key)
+    if not ok then
+      wrongtype(n)
+      return fail('WRONGTYPE')
     end
-    hi = lo - 1
+    local _, raw = find_message(key, id, n)
+    if raw then return { 0, raw } end
   end
+  -- Not found (an index entry left by data written outside convmem): added again.
+  redis.call('HSET', MIDS, id, HELD)
 end
 local raw = ARGV[5] .. string.format('%d', NOW) .. ARGV[6]
 local n = redis.pcall('RPUSH', key, raw)
 if type(n) == 'table' and n.err then
   -- Not a list: the id is taken back, so the failed call changes nothing.
   wrongtype(n)
-  redis.call('SREM', MIDS, id)
+  redis.call('HDEL', MIDS, id)
   return fail('WRONGTYPE')
 end
 if n == 1 then st = 'none' end -- the key had gone (removed outside convmem): give it its expiry
@@ -42,9 +48,9 @@ local size = s.size + #raw - dropped
 local at = deadline_of(s, 'c')
 if expiry_kept(s, st, at) then
   -- The history and its id index already expire at `at` (every write of either gives both the
-  -- same expiry), unless the SADD above created the index (a history none of whose messages
-  -- had an id indexed): then the id is its only member. SCARD is a read: cheaper than a write.
-  if redis.call('SCARD', MIDS) == 1 then expire_at(MIDS, at) end
+  -- same expiry), unless the HSETNX above created the index (a history none of whose messages
+  -- had an id indexed): then the id is its only entry. HLEN is a read: cheaper than a write.
+  if redis.call('HLEN', MIDS) == 1 then expire_at(MIDS, at) end
 else
   expire_list(s, st, key, at)
 end

@@ -4,7 +4,7 @@
 -- the EVAL fallback each script carries what it uses, and pays for it on every call.
 --
 -- KEYS[1] meta hash      <prefix>:meta:{<eid>}
--- KEYS[2] message ids    <prefix>:mids:{<eid>}
+-- KEYS[2] message ids    <prefix>:mids:{<eid>}  hash: JSON-encoded id -> HELD or COMPACTED
 -- KEYS[3] registry       <prefix>:reg:{<tag>}  the conversation's registry bucket: a sorted set
 --                        (member <eid>, score last write) whose tag hashes to the same Cluster
 --                        slot as <eid>, so registry updates are part of the atomic script
@@ -46,6 +46,10 @@ local MESSAGES = 'messages'
 local EMPTY = '[]'
 local TOMB = '\0convmem:tomb'
 local CHUNK = 1000
+-- Values of the message-id index (a hash: JSON-encoded id -> mark): a message in the history, or
+-- one folded into a summary by compaction. Its entry '' holds the latest summary message.
+local HELD = 'm'
+local COMPACTED = 'c'
 
 -- Starts a conversation operation: its keys and arguments, and the clock.
 local function begin(keys, args)
@@ -161,4 +165,49 @@ local function not_a_list(key, err, empty)
   wrongtype(err)
   if redis.call('GET', key) == EMPTY then return empty end
   return fail('WRONGTYPE')
+end
+
+-- The JSON-encoded id of a message element (`{"id":"..."` prefix), or nil.
+local function msg_id(raw)
+  if string.sub(raw, 1, 7) ~= '{"id":"' then return nil end
+  local i = 8
+  while true do
+    local j = string.find(raw, '["\\]', i)
+    if not j then return nil end
+    if string.sub(raw, j, j) == '"' then return string.sub(raw, 7, j) end
+    i = j + 2
+  end
+end
+
+-- The 0-based index and the element of the message with JSON-encoded id `idj` in the list at
+-- `key` of length n, searched from the newest end in growing chunks, so the cost is the
+-- message's distance from that end; nil when no element has that id.
+local function find_message(key, idj, n)
+  local prefix = '{"id":' .. idj
+  local len = #prefix
+  local top, size = n - 1, 16
+  while top >= 0 do
+    local from = math.max(top - size + 1, 0)
+    local chunk = redis.call('LRANGE', key, from - n, top - n)
+    for j = #chunk, 1, -1 do
+      local raw = chunk[j]
+      if string.sub(raw, 1, len) == prefix then
+        local after = string.sub(raw, len + 1, len + 1)
+        if after == ',' or after == '}' then return from + j - 1, raw end
+      end
+    end
+    top = from - 1
+    if size < 1024 then size = size * 2 end
+  end
+  return nil
+end
+
+-- The length of the list at `key`: 0 for the empty-list marker, nil (and the error reply to
+-- return) for a value of another kind.
+local function history_length(key)
+  local ok, n = pcall(redis.call, 'LLEN', key)
+  if ok then return n end
+  local r = not_a_list(key, n, 0)
+  if r == 0 then return 0 end
+  return nil, r
 end

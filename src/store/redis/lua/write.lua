@@ -167,29 +167,22 @@ local function commit(s, field, mode, size)
   end
 end
 
--- The JSON-encoded id of a message element (`{"id":"..."` prefix), or nil.
-local function msg_id(raw)
-  if string.sub(raw, 1, 7) ~= '{"id":"' then return nil end
-  local i = 8
-  while true do
-    local j = string.find(raw, '["\\]', i)
-    if not j then return nil end
-    if string.sub(raw, j, j) == '"' then return string.sub(raw, 7, j) end
-    i = j + 2
-  end
-end
-
--- Adds (or removes) the ids of the messages items[from..to] to the id index, in as few calls
--- as Lua's unpack allows (CHUNK ids each).
-local function index_ids(items, from, to, add)
-  local ids = {}
+-- Adds (or removes) the ids of the messages items[from..to] to (from) the id index, in as few
+-- calls as Lua's unpack allows (CHUNK ids each). With `mark` 'c' the ids are recorded as
+-- compacted (folded into a summary) instead of held.
+local function index_ids(items, from, to, add, mark)
+  local args = {}
   for i = from, to do
     local id = msg_id(items[i])
-    if id then ids[#ids + 1] = id end
+    if id then
+      args[#args + 1] = id
+      if add then args[#args + 1] = mark or HELD end
+    end
   end
-  local cmd = add and 'SADD' or 'SREM'
-  for i = 1, #ids, CHUNK do
-    redis.call(cmd, MIDS, unpack(ids, i, math.min(i + CHUNK - 1, #ids)))
+  local cmd = add and 'HSET' or 'HDEL'
+  local step = add and 2 * CHUNK or CHUNK
+  for i = 1, #args, step do
+    redis.call(cmd, MIDS, unpack(args, i, math.min(i + step - 1, #args)))
   end
 end
 
@@ -256,12 +249,16 @@ local function write_value(s, field, key, kind, items, from, to, mode)
 end
 
 -- Removes the element at 0-based index i of a list of length n (a middle element via a
--- tombstone, as lists have no remove-by-index).
+-- tombstone, as lists have no remove-by-index), walking from the nearer end.
 local function remove_index(key, i, n)
   if i == 0 then
     redis.call('LPOP', key)
   elseif i == n - 1 then
     redis.call('RPOP', key)
+  elseif 2 * i >= n then
+    -- Nearer the tail: addressed and searched from there, so the cost is the distance from it.
+    redis.call('LSET', key, i - n, TOMB)
+    redis.call('LREM', key, -1, TOMB)
   else
     redis.call('LSET', key, i, TOMB)
     redis.call('LREM', key, 1, TOMB)
@@ -284,3 +281,32 @@ local function keep_empty(key, at)
   end
 end
 
+
+-- The index of the closing quote of the JSON string whose opening quote is raw[i], or nil.
+local function string_end(raw, i)
+  local k = i + 1
+  while true do
+    local j = string.find(raw, '["\\]', k)
+    if not j then return nil end
+    if string.byte(raw, j) == 34 then return j end
+    k = j + 2
+  end
+end
+
+-- A stored message cut around its content and its metadata: head (up to `"content":`), content
+-- (a JSON string), middle (`,"timestamp":<ms>,"metadata":`), metadata (a JSON object); nil when
+-- `raw` is not laid out as convmem stores a message (messages.ts: id, role, content, timestamp,
+-- metadata, in that order). Only the string boundaries are scanned: nothing is decoded.
+local function message_parts(raw)
+  if string.sub(raw, 1, 7) ~= '{"id":"' then return nil end
+  local e = string_end(raw, 7)
+  if not e or string.sub(raw, e + 1, e + 9) ~= ',"role":"' then return nil end
+  e = string_end(raw, e + 9)
+  if not e or string.sub(raw, e + 1, e + 12) ~= ',"content":"' then return nil end
+  local c0 = e + 12
+  e = string_end(raw, c0)
+  if not e then return nil end
+  local _, t1 = string.find(raw, '^,"timestamp":%d+,"metadata":', e + 1)
+  if not t1 or string.byte(raw, -1) ~= 125 then return nil end
+  return string.sub(raw, 1, c0 - 1), string.sub(raw, c0, e), string.sub(raw, e + 1, t1), string.sub(raw, t1 + 1, -2)
+end
