@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { estimateTokens, type Message } from "../../src/index.js";
 import { parseJson, useCliRedis } from "../helpers/cli.js";
 import { freshId } from "../helpers/targets.js";
 
@@ -117,6 +118,34 @@ describe("convmem stats, list, show, messages, ttl", () => {
     );
     const json = await cli("messages", id, "--json", "--limit", "2");
     assert.deepEqual(parseJson(json.stdout), await memory.getMessages({ limit: 2 }));
+  });
+
+  it("messages --before pages back, --max-tokens fits a budget; an unknown --before id exits 1", async () => {
+    const { manager, cli } = namespace();
+    const id = freshId();
+    const memory = manager.getMemory(id);
+    for (let i = 0; i < 6; i++) await memory.addMessage("user", `m${i}`, {}, { id: `id${i}` });
+    const page = await cli("messages", id, "--before", "id4", "--limit", "2", "--json");
+    assert.equal(page.code, 0, page.stderr);
+    assert.deepEqual(parseJson(page.stdout), await memory.getMessages({ before: "id4", limit: 2 }));
+    const budget = estimateTokens((await memory.getMessages({ limit: 1 }))[0] as Message) * 2;
+    const fits = await cli("messages", id, "--max-tokens", String(budget));
+    assert.equal(fits.code, 0, fits.stderr);
+    assert.deepEqual(
+      fits.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => l.split(/\s+/).at(-1)),
+      ["m4", "m5"],
+    );
+    const unknown = await cli("messages", id, "--before", "nope", "--json");
+    assert.equal(unknown.code, 1);
+    assert.equal(
+      (parseJson(unknown.stderr) as { error: { code: string } }).error.code,
+      "ERR_MESSAGE_NOT_FOUND",
+    );
+    const bad = await cli("messages", id, "--max-tokens", "-3");
+    assert.equal(bad.code, 2, bad.stderr);
   });
 
   it("ttl shows, sets seconds, and sets none", async () => {

@@ -4,24 +4,37 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConversationMemory, Message } from "../../index.js";
-import { countOption } from "../args.js";
+import { countOption, stringOption } from "../args.js";
 import { type Command, type CommandContext, notFound } from "../command.js";
 import { messageLine } from "../format.js";
 
-/** `convmem messages <id> [--limit N]` */
+/** `convmem messages <id> [--limit N] [--before ID] [--max-tokens N]` */
 export const messages: Command = {
   name: "messages",
   summary: "a conversation's messages, oldest first, one line each (time, role, content)",
   args: "<id>",
-  details: "A conversation that does not exist is reported as not found (exit 1).",
-  example: "messages conv_123 --limit 10",
-  options: { limit: { type: "string", value: "N", description: "only the last N messages" } },
+  details:
+    "A conversation that does not exist is reported as not found (exit 1). --before pages back " +
+    "(the messages older than that message id; an unknown id exits 1); --max-tokens keeps the " +
+    "newest messages that fit the budget under the default count (ceil(bytes / 4) per message).",
+  example: "messages conv_123 --limit 20 --before sms-4711",
+  options: {
+    limit: { type: "string", value: "N", description: "only the last N messages" },
+    before: { type: "string", value: "ID", description: "only messages older than message ID" },
+    "max-tokens": { type: "string", value: "N", description: "only the newest messages that fit N tokens" },
+  },
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, { positionals: [id = ""], values }) {
     const limit = countOption(values, "limit", 0, "messages");
+    const maxTokens = countOption(values, "max-tokens", 0, "messages");
+    const before = stringOption(values, "before");
     const memory = ctx.manager().getMemory(id);
-    const history = await memory.getMessages(limit === undefined ? {} : { limit });
+    const history = await memory.getMessages({
+      ...(limit === undefined ? {} : { limit }),
+      ...(maxTokens === undefined ? {} : { maxTokens }),
+      ...(before === undefined ? {} : { before }),
+    });
     // An empty history is either a conversation without messages (fine) or none at all.
     if (history.length === 0 && (await memory.getTtl()) === undefined) throw notFound(id);
     if (ctx.json) ctx.printJson(history);
