@@ -2,7 +2,7 @@
 // measurement of the issue against baselines measured in this same run, prints a table, and
 // writes bench/results.json (versions, machine, every figure and round) and
 // bench/latency-vs-history.svg. Figures are medians of BENCH_ROUNDS (default 5) rounds.
-// Usage: node bench/suite.mjs [--only turn,ops,history,long,memory,functions,workers]
+// Usage: node bench/suite.mjs [--only turn,ops,history,windows,long,memory,functions,workers]
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -17,6 +17,7 @@ import { runHistory, runLongConversation } from "./history.mjs";
 import { runMemory } from "./memory.mjs";
 import { runOps } from "./ops.mjs";
 import { runTurn } from "./turn.mjs";
+import { runWindows } from "./windows.mjs";
 import { runWorkers } from "./workers.mjs";
 
 const here = (p) => new URL(p, import.meta.url);
@@ -80,6 +81,11 @@ try {
   await section("turn", "0. realistic agent turn vs hand-written Redis code (turns/s)", runTurn);
   await section("ops", "1. convmem vs raw node-redis commands (ops/s)", runOps);
   await section("history", "2. chat turn vs history length (µs per add + read, 1 in flight)", runHistory);
+  await section(
+    "windows",
+    "2b. history windows, edits, compaction: 100,000-message conversation vs 100 (µs per call)",
+    runWindows,
+  );
   await section(
     "long",
     "3. 100,000-message conversation vs 10-message one (µs per call)",
@@ -154,6 +160,14 @@ if (results.history?.length) {
     result: flat,
     target: "<= 1.2",
     met: flat <= 1.2,
+  });
+}
+for (const r of results.windows ?? []) {
+  summary.push({
+    measurement: `${r.op}: 100,000-msg conversation vs 100-msg`,
+    result: r.ratio,
+    target: `<= ${r.target}`,
+    met: r.met,
   });
 }
 for (const r of results.long ?? []) {
