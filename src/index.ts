@@ -66,6 +66,7 @@ export type {
   FieldOf,
   GetListOptions,
   GetMessagesOptions,
+  ListConversationsOptions,
   ListFieldOf,
   MemorySize,
   NumberFieldOf,
