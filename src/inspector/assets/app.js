@@ -8,6 +8,9 @@ const state = {
   ttls: new Map(),
   timers: [],
   conversation: undefined,
+  /** Which view the address shows, and a count of route changes (to drop late answers). */
+  view: "list",
+  visit: 0,
 };
 
 const PAGE_ROWS = 100;
@@ -172,6 +175,8 @@ function ttlNow(id) {
 }
 
 function renderList() {
+  // A page load that finishes after the user moved on must not take the view back.
+  if (state.view !== "list") return;
   const l = state.list;
   const view = document.getElementById("view");
   const input = el("input", {
@@ -699,6 +704,7 @@ function barChart(buckets) {
 
 async function showStats(fresh) {
   const view = document.getElementById("view");
+  const visit = state.visit;
   view.replaceChildren(el("h2", {}, "Stats"), el("p", { class: "note" }, "Walking the whole registry…"));
   const ok = await withErrors(async () => {
     const [s, activity] = await Promise.all([
@@ -790,7 +796,9 @@ async function showStats(fresh) {
 function route() {
   stopTimers();
   state.conversation = undefined;
+  state.visit++;
   const hash = location.hash || "#/";
+  state.view = hash.startsWith("#/c/") ? "conversation" : hash === "#/stats" ? "stats" : "list";
   document.getElementById("nav-stats").classList.toggle("active", hash === "#/stats");
   document.getElementById("nav-list").classList.toggle("active", hash === "#/" || hash === "");
   if (hash.startsWith("#/c/")) {
