@@ -711,6 +711,7 @@ async function showStats(fresh) {
       api(`/api/stats${fresh ? "?fresh=1" : ""}`),
       api("/api/activity"),
     ]);
+    if (state.visit !== visit) return;
     view.replaceChildren(
       el("h2", {}, "Stats"),
       el(
