@@ -38,6 +38,7 @@ export type OperationName =
   // MemoryManager
   | "cleanupConversation"
   | "conversations"
+  | "listConversations"
   | "getStats"
   | "cleanupExpiredConversations";
 

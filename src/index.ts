@@ -74,6 +74,7 @@ export type {
   FieldOf,
   GetListOptions,
   GetMessagesOptions,
+  ListConversationsOptions,
   ListFieldOf,
   MemorySize,
   MessageChanges,

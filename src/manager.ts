@@ -10,7 +10,13 @@ import { ConversationMemory, type MemoryContext } from "./memory.js";
 import type { RedisInput } from "./store/redis/connection.js";
 import { checkRedisInput, RedisStore } from "./store/redis/redis-store.js";
 import type { ConversationInfo, MemoryStore, RegistryPage, SweepStep } from "./store/store.js";
-import type { ChatRole, CleanupOptions, ConversationsOptions, Schema } from "./types.js";
+import type {
+  ChatRole,
+  CleanupOptions,
+  ConversationsOptions,
+  ListConversationsOptions,
+  Schema,
+} from "./types.js";
 import {
   checkBoolean,
   checkConversationId,
@@ -191,7 +197,7 @@ export class MemoryManager {
 
   /** Reports a manager-level call (`conversationId` undefined unless it is on one conversation). */
   private tracked<T>(
-    operation: "cleanupConversation" | "getStats" | "cleanupExpiredConversations",
+    operation: "cleanupConversation" | "getStats" | "listConversations" | "cleanupExpiredConversations",
     conversationId: string | undefined,
     run: () => Promise<T>,
   ): Promise<T> {
@@ -254,6 +260,39 @@ export class MemoryManager {
       const settled = failure === undefined ? Promise.resolve() : Promise.reject(failure.err);
       this.events.track("conversations", undefined, start, settled).catch(() => {});
     }
+  }
+
+  /**
+   * One bounded, resumable read of the registry: the live conversations from `cursor` (0 starts
+   * the walk) until about `limit` are collected, and the `cursor` to pass next (undefined once
+   * the walk is complete). Pages come in registry order, which is neither time nor size; a
+   * conversation written during a walk may or may not appear in it. For paging UIs that keep no
+   * iterator open between requests (`conversations()` is the streaming form).
+   *
+   * Cost on Redis: the registry has 16,384 buckets (one per Cluster slot), read 512 per step; a
+   * page is whole steps until `limit` is reached, so at least 1/32 of the conversations
+   * (about N/32 of N) are read per page however small `limit` is. On `InMemoryStore` the cursor
+   * counts conversations and a page is exactly `limit` (the last may be shorter).
+   *
+   * @example
+   * ```ts
+   * let page = await manager.listConversations({ limit: 100 });
+   * while (page.cursor !== undefined) page = await manager.listConversations({ cursor: page.cursor });
+   * ```
+   */
+  async listConversations(options: ListConversationsOptions = {}): Promise<RegistryPage> {
+    checkOptions(options, "listConversations options", ["cursor", "limit"], "{ cursor: 0, limit: 500 }");
+    const cursor: unknown = options.cursor === undefined ? 0 : options.cursor;
+    if (typeof cursor !== "number" || !Number.isSafeInteger(cursor) || cursor < 0) {
+      throw new ValidationError(
+        `cursor must be 0 or the cursor of a previous page (a non-negative integer), got ${describe(cursor)}`,
+      );
+    }
+    const limit = checkLimit(options.limit, "limit") ?? DEFAULT_BATCH;
+    return await this.tracked("listConversations", undefined, () => {
+      this.checkOpen();
+      return this.store.listConversations(this.ctx.keyPrefix, cursor, limit);
+    });
   }
 
   /** Every live conversation, `batchSize` per registry read (no events: see {@link conversations}). */

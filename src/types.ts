@@ -173,3 +173,14 @@ export interface ConversationsOptions {
   /** Conversations fetched from the registry per batch. @default 500 */
   batchSize?: number;
 }
+
+/** Options of `listConversations()`: one bounded, resumable read of the registry. */
+export interface ListConversationsOptions {
+  /**
+   * Where to continue: the `cursor` of the previous page; 0 starts the walk.
+   * @default 0
+   */
+  cursor?: number;
+  /** Read on until about this many conversations are collected (or the walk ends). @default 500 */
+  limit?: number;
+}

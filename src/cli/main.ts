@@ -10,6 +10,7 @@ import { cleanup } from "./commands/cleanup.js";
 import { deleteCommand, show, ttl } from "./commands/conversation.js";
 import { demo } from "./commands/demo.js";
 import { messages, tail } from "./commands/history.js";
+import { inspect } from "./commands/inspect.js";
 import { list, stats } from "./commands/overview.js";
 import { exportCommand, importCommand } from "./commands/transfer.js";
 import { EXIT_USAGE, errorReport, exitCodeOf, UsageError } from "./errors.js";
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   cleanup,
   exportCommand,
   importCommand,
+  inspect,
   demo,
 ];
 

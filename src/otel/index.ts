@@ -33,6 +33,7 @@ export const OPERATION_MAP: Readonly<Record<OperationName, MemoryOperation>> = {
   getTtl: "search_memory",
   getMemorySize: "search_memory",
   conversations: "search_memory",
+  listConversations: "search_memory",
   getStats: "search_memory",
   set: "update_memory",
   update: "update_memory",

@@ -21,6 +21,7 @@ const COMMANDS = [
   "cleanup",
   "export",
   "import",
+  "inspect",
   "demo",
 ];
 

@@ -119,7 +119,7 @@ describe("convmem/otel", () => {
       "search_memory",
       "update_memory",
     ]);
-    assert.equal(Object.keys(OPERATION_MAP).length, 31);
+    assert.equal(Object.keys(OPERATION_MAP).length, 32);
   });
 
   it('import "convmem" never reaches @opentelemetry (the import graph of src/index.ts)', () => {
