@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 export { BaseAgent, createEnvelope, type Envelope } from "./agent.js";
+export type { MemoryRecord, RedisCallKind, RedisCalls } from "./call-scope.js";
 export { type Codec, jsonCodec, MAX_DEPTH } from "./codec.js";
 export {
   ClosedError,
@@ -27,7 +28,13 @@ export {
   ValueTooLargeError,
   WrongTypeError,
 } from "./errors.js";
-export type { ManagerEventName, OperationEvent, OperationListener, OperationName } from "./events.js";
+export type {
+  ManagerEventName,
+  OperationEvent,
+  OperationListener,
+  OperationListenerOptions,
+  OperationName,
+} from "./events.js";
 export {
   createMemoryManager,
   DEFAULT_MAX_VALUE_BYTES,
