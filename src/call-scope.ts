@@ -68,9 +68,20 @@ export function within<T>(scope: CallScope | undefined, fn: () => T): T {
   }
 }
 
+/** The kinds of the commands convmem sends, by their first word (no string building per call). */
+const KINDS: Readonly<Record<string, string>> = {
+  FCALL: "fcall",
+  EVALSHA: "evalsha",
+  EVAL: "eval",
+  WAIT: "wait",
+  ZRANGE: "zrange",
+  TIME: "time",
+};
+
 /** @internal Counts one command (`args` as sent) into `scope`. */
 export function countCall(scope: CallScope, args: readonly string[]): void {
   const verb = args[0] ?? "";
-  const kind = verb === "FUNCTION" ? `function_${(args[1] ?? "").toLowerCase()}` : verb.toLowerCase();
+  const kind =
+    KINDS[verb] ?? (verb === "FUNCTION" ? `function_${(args[1] ?? "").toLowerCase()}` : verb.toLowerCase());
   scope.calls[kind] = (scope.calls[kind] ?? 0) + 1;
 }

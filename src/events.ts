@@ -221,14 +221,24 @@ function settledEvent(
   err: unknown,
   scope: CallScope | AttemptCount,
 ): OperationEvent {
+  // One object literal per outcome (no spreads): this runs once per call while someone listens.
   const durationMs = performance.now() - start;
-  return {
+  const retries = "retries" in scope ? scope.retries : undefined;
+  const { calls } = scope;
+  if (!failed) {
+    return retries === undefined
+      ? { operation, conversationId, durationMs, outcome: "ok", calls }
+      : { operation, conversationId, durationMs, outcome: "ok", retries, calls };
+  }
+  const code = err instanceof ConvmemError ? err.code : undefined;
+  const event: { -readonly [K in keyof OperationEvent]: OperationEvent[K] } = {
     operation,
     conversationId,
     durationMs,
-    outcome: failed ? "error" : "ok",
-    ...(failed && err instanceof ConvmemError ? { code: err.code } : {}),
-    ...("retries" in scope ? { retries: scope.retries } : {}),
-    calls: scope.calls,
+    outcome: "error",
+    calls,
   };
+  if (code !== undefined) event.code = code;
+  if (retries !== undefined) event.retries = retries;
+  return event;
 }

@@ -134,14 +134,22 @@ function contentAttributes(records: readonly MemoryRecord[]): Attributes {
   return attributes;
 }
 
-/** Attribute sets by key, built once: metrics and span starts allocate nothing per call. */
-function cached(build: (key: string) => Attributes): (key: string) => Attributes {
-  const cache = new Map<string, Attributes>();
-  return (key) => {
-    let attributes = cache.get(key);
+/**
+ * Attribute sets by operation and a detail (error code, call kind; "" for none), built once:
+ * metrics and span starts allocate nothing per call (no key strings either).
+ */
+function cached(build: (operation: OperationName, detail: string) => Attributes) {
+  const cache = new Map<OperationName, Map<string, Attributes>>();
+  return (operation: OperationName, detail: string): Attributes => {
+    let byDetail = cache.get(operation);
+    if (byDetail === undefined) {
+      byDetail = new Map();
+      cache.set(operation, byDetail);
+    }
+    let attributes = byDetail.get(detail);
     if (attributes === undefined) {
-      attributes = Object.freeze(build(key));
-      cache.set(key, attributes);
+      attributes = Object.freeze(build(operation, detail));
+      byDetail.set(detail, attributes);
     }
     return attributes;
   };
@@ -192,28 +200,22 @@ export function instrument(manager: MemoryManager, options: InstrumentOptions = 
     unit: "{field}",
   });
 
-  // Keys are `operation` or `operation\0detail`.
-  const split = (key: string) => key.split("\0") as [OperationName, string?];
   const base = (operation: OperationName): Attributes => ({
     "gen_ai.operation.name": OPERATION_MAP[operation],
     "gen_ai.memory.store.id": storeId,
     "convmem.operation": operation,
     "convmem.store": store,
   });
-  const opAttributes = cached((key) => {
-    const [operation, errorType] = split(key);
-    return { ...base(operation), ...(errorType === undefined ? {} : { "error.type": errorType }) };
-  });
-  const callAttributes = cached((key) => {
-    const [operation, call] = split(key);
-    return { ...base(operation), "convmem.redis.call": call };
-  });
+  const opAttributes = cached((operation, errorType) =>
+    errorType === "" ? base(operation) : { ...base(operation), "error.type": errorType },
+  );
+  const callAttributes = cached((operation, call) => ({ ...base(operation), "convmem.redis.call": call }));
 
   const listener = (event: OperationEvent): void => {
     const end = performance.timeOrigin + performance.now();
     const { operation } = event;
     const errorType = event.outcome === "error" ? (event.code ?? "_OTHER") : undefined;
-    const attributes = opAttributes(errorType === undefined ? operation : `${operation}\0${errorType}`);
+    const attributes = opAttributes(operation, errorType ?? "");
     const span = tracer.startSpan(OPERATION_MAP[operation], {
       kind,
       startTime: end - event.durationMs,
@@ -232,8 +234,7 @@ export function instrument(manager: MemoryManager, options: InstrumentOptions = 
     span.end(end);
     duration.record(event.durationMs, attributes);
     if (errorType !== undefined) errors.add(1, attributes);
-    for (const call in event.calls)
-      redisCalls.add(event.calls[call] ?? 0, callAttributes(`${operation}\0${call}`));
+    for (const call in event.calls) redisCalls.add(event.calls[call] ?? 0, callAttributes(operation, call));
     if (event.removed !== undefined) {
       if (operation === "cleanupExpiredConversations") removedConversations.add(event.removed, attributes);
       else if (operation === "cleanupConversation") {
