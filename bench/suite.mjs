@@ -2,7 +2,7 @@
 // measurement of the issue against baselines measured in this same run, prints a table, and
 // writes bench/results.json (versions, machine, every figure and round) and
 // bench/latency-vs-history.svg. Figures are medians of BENCH_ROUNDS (default 5) rounds.
-// Usage: node bench/suite.mjs [--only turn,ops,history,windows,long,memory,functions,workers]
+// Usage: node bench/suite.mjs [--only turn,ops,history,windows,long,memory,functions,workers,telemetry]
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -16,6 +16,7 @@ import { ROUNDS } from "./harness.mjs";
 import { runHistory, runLongConversation } from "./history.mjs";
 import { runMemory } from "./memory.mjs";
 import { runOps } from "./ops.mjs";
+import { runTelemetry } from "./telemetry.mjs";
 import { runTurn } from "./turn.mjs";
 import { runWindows } from "./windows.mjs";
 import { runWorkers } from "./workers.mjs";
@@ -98,6 +99,11 @@ try {
     runFunctions,
   );
   await section("workers", "5. demo workload, 4 worker processes vs 1", runWorkers);
+  await section(
+    "telemetry",
+    "6. telemetry: 200 concurrent set+get, off vs convmem/otel without an SDK vs with one (ops/s)",
+    runTelemetry,
+  );
 } finally {
   await admin.quit();
   await rawDefault.quit();
@@ -193,6 +199,17 @@ if (results.workers) {
     target: "-",
     met: "-",
   });
+}
+if (results.telemetry) {
+  for (const row of results.telemetry.rows.filter((r) => r.variant !== "off")) {
+    const noSdk = row.variant === "otel_no_sdk";
+    summary.push({
+      measurement: `set+get, 200 in flight, ${noSdk ? "convmem/otel, no SDK registered" : "convmem/otel, SDK with a no-op exporter"} vs off`,
+      result: row.vs_off,
+      target: noSdk ? `>= ${results.telemetry.target}` : "-",
+      met: noSdk ? results.telemetry.met : "-",
+    });
+  }
 }
 results.summary = summary;
 results.total_seconds = +((performance.now() - started) / 1000).toFixed(1);

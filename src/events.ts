@@ -1,8 +1,10 @@
 /**
  * Operation events: what `manager.on("operation", listener)` reports, one event per public
  * call once it settles. Free when nobody listens: every call checks one boolean and takes no
- * timestamp and allocates nothing more unless a listener is registered.
+ * timestamp and allocates nothing more unless a listener is registered. What an operation did
+ * on the way (Redis commands, records) is gathered in a {@link CallScope} (call-scope.ts).
  */
+import type { CallScope, MemoryRecord, RedisCalls } from "./call-scope.js";
 import { ConvmemError, type ErrorCode } from "./errors.js";
 
 /** The public methods an {@link OperationEvent} can report. */
@@ -66,6 +68,24 @@ export interface OperationEvent {
   readonly code?: ErrorCode | undefined;
   /** `modify`/`remove` only: attempts beyond the first (compare-and-set lost to another writer). */
   readonly retries?: number | undefined;
+  /**
+   * The Redis commands the call sent, by kind (`RedisCallKind`): `{ fcall: 1 }` for most calls,
+   * `{ fcall: 2 }` for a `modify` that read then wrote (more under contention), plus
+   * `function_load` when the library was loaded behind it, `eval`/`evalsha` on the script
+   * fallback, `wait` with durability, `zrange`/`time` for the registry walks. Empty (`{}`) on
+   * a store other than `RedisStore`, and when the call failed before sending anything.
+   */
+  readonly calls: RedisCalls;
+  /**
+   * `cleanupConversation`: the fields removed; `cleanupExpiredConversations`: the conversations
+   * removed (0 on a dry run). Absent for other operations and on error.
+   */
+  readonly removed?: number | undefined;
+  /**
+   * Only for a listener added with `{ content: true }`: the records the call wrote or read,
+   * values included (see {@link MemoryRecord}). Absent for every other listener.
+   */
+  readonly records?: readonly MemoryRecord[] | undefined;
 }
 
 /** A listener of `manager.on("operation", …)`. It must not throw (if it does, the error is ignored). */
@@ -74,34 +94,83 @@ export type OperationListener = (event: OperationEvent) => void;
 /** The event names of `manager.on`/`off`. */
 export type ManagerEventName = "operation";
 
-/** @internal Where `modify`/`remove` count their attempts when someone listens. */
-export interface AttemptCount {
+/** Options of `manager.on("operation", listener, options)`. */
+export interface OperationListenerOptions {
+  /**
+   * Also give this listener the field names and values each call wrote or read
+   * ({@link OperationEvent.records}). Values and message content can be personal data: only
+   * turn this on where they may be recorded. Costs nothing while no listener asks for it.
+   * @default false
+   */
+  content?: boolean | undefined;
+}
+
+/** @internal Where `modify`/`remove` count their attempts (and gather their calls) when someone listens. */
+export interface AttemptCount extends CallScope {
   retries: number;
+}
+
+interface Registered {
+  readonly listener: OperationListener;
+  readonly content: boolean;
 }
 
 /** @internal The listeners of one manager. */
 export class OperationEvents {
   /** True while at least one listener is registered: the only thing checked on the hot path. */
   listening = false;
-  private listeners: readonly OperationListener[] = [];
+  /** True while a listener asked for content: operations then record what they write and read. */
+  content = false;
+  private listeners: readonly Registered[] = [];
   private warned = false;
 
-  add(listener: OperationListener): void {
-    if (this.listeners.includes(listener)) return;
-    this.listeners = [...this.listeners, listener];
-    this.listening = true;
+  /** @param onContent - told when {@link content} changes (the manager then swaps its store). */
+  constructor(private readonly onContent: (content: boolean) => void = () => {}) {}
+
+  /** Registers `listener` (once; adding it again only updates its `content` option). */
+  add(listener: OperationListener, content = false): void {
+    const others = this.listeners.filter((l) => l.listener !== listener);
+    const existing = this.listeners.find((l) => l.listener === listener);
+    this.listeners =
+      existing === undefined
+        ? [...others, { listener, content }]
+        : this.listeners.map((l) => (l === existing ? { listener, content } : l));
+    this.changed();
   }
 
   remove(listener: OperationListener): void {
-    this.listeners = this.listeners.filter((l) => l !== listener);
-    this.listening = this.listeners.length > 0;
+    this.listeners = this.listeners.filter((l) => l.listener !== listener);
+    this.changed();
   }
 
-  /** Reports a settled call to every listener; a throwing (or rejecting) listener is ignored. */
-  emit(event: OperationEvent): void {
-    for (const listener of this.listeners) {
+  private changed(): void {
+    this.listening = this.listeners.length > 0;
+    const content = this.listeners.some((l) => l.content);
+    if (content !== this.content) {
+      this.content = content;
+      this.onContent(content);
+    }
+  }
+
+  /** A fresh scope for one operation (only called while {@link listening}). */
+  scope(): CallScope {
+    return { calls: {}, records: this.content ? [] : undefined };
+  }
+
+  /** A fresh scope for a `modify`/`remove`, counting its attempts. */
+  attempts(): AttemptCount {
+    return { calls: {}, records: this.content ? [] : undefined, retries: 0 };
+  }
+
+  /**
+   * Reports a settled call to every listener; a throwing (or rejecting) listener is ignored.
+   * `records` reach only the listeners that asked for content.
+   */
+  emit(event: OperationEvent, records?: readonly MemoryRecord[]): void {
+    const withRecords = records === undefined ? event : { ...event, records };
+    for (const { listener, content } of this.listeners) {
       try {
-        const result: unknown = listener(event);
+        const result: unknown = listener(content ? withRecords : event);
         if (result instanceof Promise) result.catch((err: unknown) => this.warn(err));
       } catch (err) {
         this.warn(err);
@@ -118,15 +187,17 @@ export class OperationEvents {
     conversationId: string | undefined,
     start: number,
     promise: Promise<T>,
-    attempts?: AttemptCount,
+    scope: CallScope | AttemptCount,
+    removed?: (value: T) => number,
   ): Promise<T> {
     return promise.then(
       (value) => {
-        this.emit(settledEvent(operation, conversationId, start, false, undefined, attempts));
+        const event = settledEvent(operation, conversationId, start, false, undefined, scope);
+        this.emit(removed === undefined ? event : { ...event, removed: removed(value) }, scope.records);
         return value;
       },
       (err: unknown) => {
-        this.emit(settledEvent(operation, conversationId, start, true, err, attempts));
+        this.emit(settledEvent(operation, conversationId, start, true, err, scope), scope.records);
         throw err;
       },
     );
@@ -149,15 +220,26 @@ function settledEvent(
   start: number,
   failed: boolean,
   err: unknown,
-  attempts: AttemptCount | undefined,
+  scope: CallScope | AttemptCount,
 ): OperationEvent {
+  // One object literal per outcome (no spreads): this runs once per call while someone listens.
   const durationMs = performance.now() - start;
-  return {
+  const retries = "retries" in scope ? scope.retries : undefined;
+  const { calls } = scope;
+  if (!failed) {
+    return retries === undefined
+      ? { operation, conversationId, durationMs, outcome: "ok", calls }
+      : { operation, conversationId, durationMs, outcome: "ok", retries, calls };
+  }
+  const code = err instanceof ConvmemError ? err.code : undefined;
+  const event: { -readonly [K in keyof OperationEvent]: OperationEvent[K] } = {
     operation,
     conversationId,
     durationMs,
-    outcome: failed ? "error" : "ok",
-    ...(failed && err instanceof ConvmemError ? { code: err.code } : {}),
-    ...(attempts === undefined ? {} : { retries: attempts.retries }),
+    outcome: "error",
+    calls,
   };
+  if (code !== undefined) event.code = code;
+  if (retries !== undefined) event.retries = retries;
+  return event;
 }

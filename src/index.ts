@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 export { BaseAgent, createEnvelope, type Envelope } from "./agent.js";
+export type { MemoryRecord, RedisCallKind, RedisCalls } from "./call-scope.js";
 export { type Codec, jsonCodec, MAX_DEPTH } from "./codec.js";
 export {
   ClosedError,
@@ -28,7 +29,13 @@ export {
   ValueTooLargeError,
   WrongTypeError,
 } from "./errors.js";
-export type { ManagerEventName, OperationEvent, OperationListener, OperationName } from "./events.js";
+export type {
+  ManagerEventName,
+  OperationEvent,
+  OperationListener,
+  OperationListenerOptions,
+  OperationName,
+} from "./events.js";
 export { COMPACT_ATTEMPTS, estimateTokens, FIRST_CHUNK } from "./history.js";
 export {
   createMemoryManager,

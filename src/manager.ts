@@ -2,9 +2,16 @@
  * `MemoryManager`: opens conversations' memory on one store and owns that store's lifecycle.
  */
 import { CallOrder } from "./call-order.js";
+import { type CallScope, within } from "./call-scope.js";
 import { type Codec, jsonCodec } from "./codec.js";
+import { recordingStore } from "./content.js";
 import { ClosedError, ValidationError } from "./errors.js";
-import { type ManagerEventName, OperationEvents, type OperationListener } from "./events.js";
+import {
+  type ManagerEventName,
+  OperationEvents,
+  type OperationListener,
+  type OperationListenerOptions,
+} from "./events.js";
 import { checkKeyPrefix, DEFAULT_KEY_PREFIX } from "./keys.js";
 import { ConversationMemory, type MemoryContext } from "./memory.js";
 import type { RedisInput } from "./store/redis/connection.js";
@@ -114,8 +121,13 @@ export interface MemoryManagerOptions {
 export class MemoryManager {
   /** The backend. */
   readonly store: MemoryStore;
+  /** The namespace of every key of this manager (the `keyPrefix` option). */
+  readonly keyPrefix: string;
   private readonly ctx: MemoryContext;
-  private readonly events = new OperationEvents();
+  /** Listeners; while one wants content, the memories use the recording view of the store (content.ts). */
+  private readonly events = new OperationEvents((content) => {
+    (this.ctx as { store: MemoryStore }).store = content ? recordingStore(this.store) : this.store;
+  });
 
   constructor(options: MemoryManagerOptions = {}) {
     checkOptions(
@@ -149,6 +161,7 @@ export class MemoryManager {
       );
     }
     const redis = checkRedisInput(options.redis);
+    this.keyPrefix = keyPrefix;
     this.store =
       store ??
       new RedisStore({
@@ -172,20 +185,26 @@ export class MemoryManager {
   /**
    * Calls `listener` with an {@link OperationEvent} each time a public operation of this manager
    * (or of a memory it gave out) settles: method name, conversation id, duration, outcome and
-   * error `code`, `modify`/`remove` retries. Listeners run synchronously, before the caller sees
-   * the result; one that throws is ignored (one `process.emitWarning` per manager). Without any
-   * listener, calls take no timestamp and allocate nothing for this. Adding the same listener
-   * twice registers it once. Returns the manager.
+   * error `code`, `modify`/`remove` retries, Redis commands by kind (`calls`), and what the
+   * cleanups removed. With `{ content: true }` the listener also gets the field names and values
+   * each call wrote or read (`records`); other listeners never see them. Listeners run
+   * synchronously, before the caller sees the result; one that throws is ignored (one
+   * `process.emitWarning` per manager). Without any listener, calls take no timestamp and
+   * allocate nothing for this. Adding the same listener twice registers it once (with the
+   * latest options). Returns the manager.
    *
    * @example
    * ```ts
    * manager.on("operation", (e) => {
-   *   console.log(e.operation, e.conversationId, e.durationMs.toFixed(1), e.outcome, e.code ?? "");
+   *   console.log(e.operation, e.conversationId, e.durationMs.toFixed(1), e.outcome, e.code ?? "", e.calls);
    * });
+   * manager.on("operation", (e) => audit.write(e.records), { content: true });
    * ```
    */
-  on(event: ManagerEventName, listener: OperationListener): this {
-    this.events.add(checkListener(event, listener, "on"));
+  on(event: ManagerEventName, listener: OperationListener, options?: OperationListenerOptions): this {
+    checkOptions(options, "on options", ["content"], "{ content: true }");
+    checkBoolean(options?.content, "content");
+    this.events.add(checkListener(event, listener, "on"), options?.content === true);
     return this;
   }
 
@@ -195,21 +214,26 @@ export class MemoryManager {
     return this;
   }
 
-  /** Reports a manager-level call (`conversationId` undefined unless it is on one conversation). */
+  /**
+   * Reports a manager-level call (`conversationId` undefined unless it is on one conversation).
+   * `run` gets the call's scope (call-scope.ts) while someone listens, to run its store calls in.
+   */
   private tracked<T>(
     operation: "cleanupConversation" | "getStats" | "listConversations" | "cleanupExpiredConversations",
     conversationId: string | undefined,
-    run: () => Promise<T>,
+    run: (scope?: CallScope) => Promise<T>,
+    removed?: (value: T) => number,
   ): Promise<T> {
     if (!this.events.listening) return run();
     const start = performance.now();
+    const scope = this.events.scope();
     let promise: Promise<T>;
     try {
-      promise = run();
+      promise = run(scope);
     } catch (err) {
       promise = Promise.reject(err);
     }
-    return this.events.track(operation, conversationId, start, promise);
+    return this.events.track(operation, conversationId, start, promise, scope, removed);
   }
 
   /**
@@ -226,11 +250,16 @@ export class MemoryManager {
   /** Deletes a conversation entirely (its TTL setting included); returns the number of fields removed. */
   async cleanupConversation(conversationId: string): Promise<number> {
     const id = checkConversationId(conversationId);
-    return await this.tracked("cleanupConversation", id, () => {
-      this.checkOpen();
-      const ref = { prefix: this.ctx.keyPrefix, id, defaultTtl: this.ctx.defaultTtl };
-      return this.ctx.order.run(id, () => this.store.deleteConversation(ref));
-    });
+    return await this.tracked(
+      "cleanupConversation",
+      id,
+      (scope) => {
+        this.checkOpen();
+        const ref = { prefix: this.ctx.keyPrefix, id, defaultTtl: this.ctx.defaultTtl };
+        return this.ctx.order.run(id, () => within(scope, () => this.store.deleteConversation(ref)));
+      },
+      (fields) => fields,
+    );
   }
 
   /**
@@ -250,15 +279,16 @@ export class MemoryManager {
     if (!this.events.listening) return yield* this.pages(batchSize);
     // One event for the whole stream, once it ends (a `break` out of the loop ends it "ok").
     const start = performance.now();
+    const scope = this.events.scope();
     let failure: { err: unknown } | undefined;
     try {
-      yield* this.pages(batchSize);
+      yield* this.pages(batchSize, scope);
     } catch (err) {
       failure = { err };
       throw err;
     } finally {
       const settled = failure === undefined ? Promise.resolve() : Promise.reject(failure.err);
-      this.events.track("conversations", undefined, start, settled).catch(() => {});
+      this.events.track("conversations", undefined, start, settled, scope).catch(() => {});
     }
   }
 
@@ -289,18 +319,27 @@ export class MemoryManager {
       );
     }
     const limit = checkLimit(options.limit, "limit") ?? DEFAULT_BATCH;
-    return await this.tracked("listConversations", undefined, () => {
+    return await this.tracked("listConversations", undefined, (scope) => {
       this.checkOpen();
-      return this.store.listConversations(this.ctx.keyPrefix, cursor, limit);
+      return within(scope, () => this.store.listConversations(this.ctx.keyPrefix, cursor, limit));
     });
   }
 
-  /** Every live conversation, `batchSize` per registry read (no events: see {@link conversations}). */
-  private async *pages(batchSize: number): AsyncGenerator<ConversationInfo, void, undefined> {
+  /**
+   * Every live conversation, `batchSize` per registry read (no events of its own: see
+   * {@link conversations}); its store calls run in `scope` when given.
+   */
+  private async *pages(
+    batchSize: number,
+    scope?: CallScope,
+  ): AsyncGenerator<ConversationInfo, void, undefined> {
     let cursor: number | undefined = 0;
     while (cursor !== undefined) {
       this.checkOpen();
-      const page: RegistryPage = await this.store.listConversations(this.ctx.keyPrefix, cursor, batchSize);
+      const from: number = cursor;
+      const page: RegistryPage = await within(scope, () =>
+        this.store.listConversations(this.ctx.keyPrefix, from, batchSize),
+      );
       yield* page.conversations;
       cursor = page.cursor;
     }
@@ -311,9 +350,9 @@ export class MemoryManager {
    * Reads the registry in bounded batches; never blocks Redis.
    */
   getStats(): Promise<MemoryStats> {
-    return this.tracked("getStats", undefined, async () => {
+    return this.tracked("getStats", undefined, async (scope) => {
       const conversations: MemoryStats["conversations"] = [];
-      for await (const { conversationId, totalFields, totalSizeBytes } of this.pages(DEFAULT_BATCH)) {
+      for await (const { conversationId, totalFields, totalSizeBytes } of this.pages(DEFAULT_BATCH, scope)) {
         conversations.push({ conversationId, totalFields, totalSizeBytes });
       }
       return { totalConversations: conversations.length, conversations };
@@ -344,22 +383,29 @@ export class MemoryManager {
     }
     if (options.onProgress !== undefined) checkFunction(options.onProgress, "onProgress");
     checkBoolean(options.dryRun, "dryRun");
-    return await this.tracked("cleanupExpiredConversations", undefined, () => this.sweep(maxAge, options));
+    return await this.tracked(
+      "cleanupExpiredConversations",
+      undefined,
+      (scope) => this.sweep(maxAge, options, scope),
+      (removed) => (options.dryRun === true ? 0 : removed),
+    );
   }
 
-  /** The loop of {@link cleanupExpiredConversations}, its options checked. */
-  private async sweep(maxAge: number, options: CleanupOptions): Promise<number> {
+  /** The loop of {@link cleanupExpiredConversations}, its options checked; store calls in `scope`. */
+  private async sweep(
+    maxAge: number,
+    options: CleanupOptions,
+    scope: CallScope | undefined,
+  ): Promise<number> {
     this.checkOpen();
-    const cutoff = (await this.store.serverTime()) - maxAge * 1000;
+    const cutoff = (await within(scope, () => this.store.serverTime())) - maxAge * 1000;
     let scanned = 0;
     let removed = 0;
     let cursor: number | undefined = 0;
     while (cursor !== undefined) {
-      const step: SweepStep = await this.store.sweepExpired(
-        this.ctx.keyPrefix,
-        cutoff,
-        cursor,
-        options.dryRun === true,
+      const from: number = cursor;
+      const step: SweepStep = await within(scope, () =>
+        this.store.sweepExpired(this.ctx.keyPrefix, cutoff, from, options.dryRun === true),
       );
       this.checkOpen();
       scanned += step.scanned;

@@ -4,6 +4,7 @@
  * operation (one round trip on Redis) unless its TSDoc says otherwise.
  */
 import type { CallOrder } from "./call-order.js";
+import { within } from "./call-scope.js";
 import type { Codec } from "./codec.js";
 import { ClosedError, FieldNotFoundError, ValidationError, WrongTypeError } from "./errors.js";
 import type { AttemptCount, OperationEvents, OperationName } from "./events.js";
@@ -127,8 +128,9 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
 
   /**
    * Runs one store operation in call order (call-order.ts): at once unless a `modify`/`remove`
-   * is in flight. Reports it as `operation` to the manager's listeners, if any (events.ts):
-   * without listeners this costs one boolean check, no timestamp.
+   * is in flight. Reports it as `operation` to the manager's listeners, if any (events.ts),
+   * with what its store call did (call-scope.ts): without listeners this costs one boolean
+   * check, no timestamp.
    */
   private op<T>(operation: OperationName, task: () => Promise<T>): Promise<T> {
     const events = this.ctx.events;
@@ -137,15 +139,17 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
       return this.ctx.order.run(this.conversationId, task);
     }
     const start = performance.now();
+    const scope = events.scope();
     const promise = this.ctx.closed
       ? Promise.reject(new ClosedError())
-      : this.ctx.order.run(this.conversationId, task);
-    return events.track(operation, this.conversationId, start, promise);
+      : this.ctx.order.run(this.conversationId, () => within(scope, task));
+    return events.track(operation, this.conversationId, start, promise, scope);
   }
 
   /**
    * Runs a read-then-write loop (`modify`, `remove`) exclusively on this conversation; `task`
-   * gets an {@link AttemptCount} to fill in only when someone listens.
+   * gets an {@link AttemptCount} (retries, and the scope of its store calls) only when someone
+   * listens.
    */
   private exclusive<T>(operation: OperationName, task: (attempts?: AttemptCount) => Promise<T>): Promise<T> {
     const events = this.ctx.events;
@@ -154,7 +158,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
       return this.ctx.order.exclusive(this.conversationId, task);
     }
     const start = performance.now();
-    const attempts: AttemptCount = { retries: 0 };
+    const attempts: AttemptCount = events.attempts();
     const promise = this.ctx.closed
       ? Promise.reject(new ClosedError())
       : this.ctx.order.exclusive(this.conversationId, () => task(attempts));

@@ -1,8 +1,12 @@
 /**
  * The optimistic retry loops behind `modify` and `remove`: read, decide, then write only if
- * nothing changed meanwhile (counting the attempts in an {@link AttemptCount} when one is given), else try again after a short random pause, giving up with
- * {@link ConflictError}. Each runs exclusively on its conversation within its manager.
+ * nothing changed meanwhile, else try again after a short random pause, giving up with
+ * {@link ConflictError}. Each runs exclusively on its conversation within its manager. When an
+ * {@link AttemptCount} is given (someone listens), it counts the attempts, and each store call
+ * runs in it (call-scope.ts) so its Redis commands and records count toward the operation.
  */
+import { within } from "./call-scope.js";
+import { recordingStore } from "./content.js";
 import { ConflictError } from "./errors.js";
 import type { AttemptCount } from "./events.js";
 import type { ConversationRef, MemoryStore } from "./store/store.js";
@@ -58,9 +62,10 @@ async function modifyLoop<T>(
   maxRetries: number,
   attempts: AttemptCount | undefined,
 ): Promise<T> {
-  const { store, ref, values } = target;
+  const { ref, values } = target;
+  const store = storeFor(target, attempts);
   const fallback = options.fallback === undefined ? undefined : encodeValue(values, field, options.fallback);
-  let current = await store.get(ref, field);
+  let current = await within(attempts, () => store.get(ref, field));
   for (let attempt = 1; attempt <= maxRetries; attempt++) {
     if (attempts !== undefined) attempts.retries = attempt - 1;
     const input = current ?? fallback;
@@ -69,7 +74,7 @@ async function modifyLoop<T>(
       field,
       await fn(input === undefined ? undefined : (decodeValue(values.codec, input) as T)),
     );
-    const result = await store.compareAndSet(ref, field, current, next);
+    const result = await within(attempts, () => store.compareAndSet(ref, field, current, next));
     if (result.ok) return decodeValue(values.codec, next) as T;
     current = result.current;
     if (attempt > 2) await pause(attempt);
@@ -90,18 +95,24 @@ export async function removeFirst(
   value: unknown,
   attempts?: AttemptCount,
 ): Promise<boolean> {
-  const { store, ref } = target;
+  const { ref } = target;
+  const store = storeFor(target, attempts);
   const { codec } = target.values;
   // Encoded only to compare (no size limit: a value too large is simply not in the list).
   const encoded = encodeFor(target.values, field, value);
   for (let attempt = 1; attempt <= DEFAULT_MODIFY_RETRIES; attempt++) {
     if (attempts !== undefined) attempts.retries = attempt - 1;
-    const items = await store.range(ref, field, undefined, undefined);
+    const items = await within(attempts, () => store.range(ref, field, undefined, undefined));
     const index = items.findIndex((raw) => raw === encoded || jsonEqual(codec.decode(raw), value));
     if (index < 0) return false;
     const expected = items[index] as string;
-    if (await store.removeAt(ref, field, index, expected, items.length)) return true;
+    if (await within(attempts, () => store.removeAt(ref, field, index, expected, items.length))) return true;
     if (attempt > 2) await pause(attempt);
   }
   throw new ConflictError(`remove from field ${JSON.stringify(field)} gave up under contention`);
+}
+
+/** The target's store, or its recording view while a listener asked for content (content.ts). */
+function storeFor(target: ConversationTarget, attempts: AttemptCount | undefined): MemoryStore {
+  return attempts?.records === undefined ? target.store : recordingStore(target.store);
 }

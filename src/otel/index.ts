@@ -1,7 +1,9 @@
 /**
- * `convmem/otel`: OpenTelemetry spans and metrics for a manager, built only on its
+ * `convmem/otel`: OpenTelemetry spans and metrics for a manager, built only on its public
  * `on("operation")` events. Needs the optional peer dependency `@opentelemetry/api` (1.9.x);
- * `import "convmem"` never loads it.
+ * `import "convmem"` never loads it. Spans follow the Memory spans of the GenAI semantic
+ * conventions (Development status) at open-telemetry/semantic-conventions-genai
+ * {@link SEMCONV_COMMIT}; docs/telemetry.md has the mapping and every attribute.
  *
  * @example
  * ```ts
@@ -13,13 +15,42 @@
  * ```
  * @packageDocumentation
  */
-import { type Meter, metrics, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
-import { type MemoryManager, type OperationEvent, type OperationName, ValidationError } from "../index.js";
+import {
+  type Attributes,
+  type Meter,
+  metrics,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import {
+  InMemoryStore,
+  type MemoryManager,
+  type MemoryRecord,
+  type OperationEvent,
+  type OperationName,
+  RedisStore,
+  ValidationError,
+} from "../index.js";
 
-/** The GenAI semantic conventions' memory operations (`gen_ai.operation.name`). */
-export type MemoryOperation = "search_memory" | "update_memory" | "delete_memory" | "delete_memory_store";
+/** The commit of open-telemetry/semantic-conventions-genai whose Memory spans these follow. */
+export const SEMCONV_COMMIT = "9430220eb6f3f8a0e41d2e0e548aeb5cb9ca5f14";
 
-/** How each convmem method maps onto a {@link MemoryOperation} (documented in docs/API.md). */
+/** The GenAI semantic conventions' memory operations (`gen_ai.operation.name`) convmem uses. */
+export type MemoryOperation =
+  | "search_memory"
+  | "create_memory"
+  | "update_memory"
+  | "upsert_memory"
+  | "delete_memory"
+  | "delete_memory_store";
+
+/**
+ * How each convmem method maps onto a {@link MemoryOperation} (the table in docs/telemetry.md,
+ * checked against this by a test). A field and a message are memory records; a conversation's
+ * memory is the store that `cleanupConversation` deletes.
+ */
 export const OPERATION_MAP: Readonly<Record<OperationName, MemoryOperation>> = {
   get: "search_memory",
   require: "search_memory",
@@ -35,17 +66,17 @@ export const OPERATION_MAP: Readonly<Record<OperationName, MemoryOperation>> = {
   conversations: "search_memory",
   listConversations: "search_memory",
   getStats: "search_memory",
-  set: "update_memory",
-  update: "update_memory",
-  incr: "update_memory",
-  modify: "update_memory",
-  append: "update_memory",
-  extend: "update_memory",
-  insert: "update_memory",
-  addMessage: "update_memory",
+  addMessage: "create_memory",
   updateMessage: "update_memory",
-  compactMessages: "update_memory",
   setTtl: "update_memory",
+  set: "upsert_memory",
+  update: "upsert_memory",
+  incr: "upsert_memory",
+  modify: "upsert_memory",
+  append: "upsert_memory",
+  extend: "upsert_memory",
+  insert: "upsert_memory",
+  compactMessages: "upsert_memory",
   delete: "delete_memory",
   pop: "delete_memory",
   remove: "delete_memory",
@@ -62,24 +93,94 @@ export interface InstrumentOptions {
   /** @default metrics.getMeter("convmem") (the global provider; a no-op without an SDK) */
   meter?: Meter | undefined;
   /**
-   * Values and message content are never recorded: the events carry none. Only `false` is
-   * accepted, so a future opt-in cannot be enabled by accident.
+   * Record field names, values and message content on spans (`gen_ai.memory.record.id`,
+   * `gen_ai.memory.records`). They can be personal data: off unless you opt in.
    * @default false
    */
-  recordContent?: false | undefined;
+  recordContent?: boolean | undefined;
+  /**
+   * `gen_ai.memory.store.id` of every span and metric: a low-cardinality name of the store.
+   * @default manager.keyPrefix (e.g. "memory")
+   */
+  storeId?: string | undefined;
+}
+
+/** Where the manager's store runs, as `convmem.store`. */
+function storeKind(manager: MemoryManager): "redis" | "in-memory" | "custom" {
+  if (manager.store instanceof RedisStore) return "redis";
+  if (manager.store instanceof InMemoryStore) return "in-memory";
+  return "custom";
+}
+
+/** A record's value for `gen_ai.memory.records`: its JSON parsed, or its text (another codec). */
+function content(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Span attributes of the opt-in content: the record id when there is one, and the records. */
+function contentAttributes(records: readonly MemoryRecord[]): Attributes {
+  const attributes: Attributes = {};
+  const fields = new Set(records.map((r) => r.field));
+  if (fields.size === 1) attributes["gen_ai.memory.record.id"] = records[0]?.field;
+  const withValues = records.filter((r) => r.value !== undefined);
+  if (withValues.length > 0) {
+    attributes["gen_ai.memory.records"] = JSON.stringify(
+      withValues.map((r) => ({ id: r.field, content: content(r.value as string) })),
+    );
+  }
+  return attributes;
 }
 
 /**
- * Reports every operation of `manager` as a span (`startTime`/`endTime` from the event) and in
- * two metrics: `convmem.operation.duration` (histogram, ms) and `convmem.operation.errors`
- * (counter, by `error.type` = the error code). Returns a function that stops it.
+ * Attribute sets by operation and a detail (error code, call kind; "" for none), built once:
+ * metrics and span starts allocate nothing per call (no key strings either).
+ */
+function cached(build: (operation: OperationName, detail: string) => Attributes) {
+  const cache = new Map<OperationName, Map<string, Attributes>>();
+  return (operation: OperationName, detail: string): Attributes => {
+    let byDetail = cache.get(operation);
+    if (byDetail === undefined) {
+      byDetail = new Map();
+      cache.set(operation, byDetail);
+    }
+    let attributes = byDetail.get(detail);
+    if (attributes === undefined) {
+      attributes = Object.freeze(build(operation, detail));
+      byDetail.set(detail, attributes);
+    }
+    return attributes;
+  };
+}
+
+/**
+ * Reports every operation of `manager` as a span named by its `gen_ai.operation.name` (started
+ * and ended at the event's times) and in metrics: `convmem.operation.duration` (histogram, ms),
+ * `convmem.operation.errors` (by `error.type` = the error code), `convmem.redis.calls` (by
+ * `convmem.redis.call`, the command kind), `convmem.cleanup.conversations` and
+ * `convmem.cleanup.fields` (what the cleanups removed). Returns a function that stops it.
+ *
+ * @example
+ * ```ts
+ * const stop = instrument(manager, { recordContent: false, storeId: "support-bot" });
+ * ```
  */
 export function instrument(manager: MemoryManager, options: InstrumentOptions = {}): () => void {
-  if (options.recordContent !== undefined && options.recordContent !== false) {
-    throw new ValidationError("recordContent can only be false: operation events carry no content");
+  const { recordContent = false } = options;
+  if (typeof recordContent !== "boolean") {
+    throw new ValidationError(`recordContent must be a boolean, got ${typeof recordContent}`);
+  }
+  const storeId = options.storeId ?? manager.keyPrefix;
+  if (typeof storeId !== "string" || storeId.length === 0) {
+    throw new ValidationError("storeId must be a non-empty string");
   }
   const tracer = options.tracer ?? trace.getTracer("convmem");
   const meter = options.meter ?? metrics.getMeter("convmem");
+  const store = storeKind(manager);
+  const kind = store === "in-memory" ? SpanKind.INTERNAL : SpanKind.CLIENT;
   const duration = meter.createHistogram("convmem.operation.duration", {
     description: "Duration of convmem operations, from the call to its settlement",
     unit: "ms",
@@ -87,30 +188,63 @@ export function instrument(manager: MemoryManager, options: InstrumentOptions = 
   const errors = meter.createCounter("convmem.operation.errors", {
     description: "convmem operations that rejected, by error code",
   });
+  const redisCalls = meter.createCounter("convmem.redis.calls", {
+    description: "Redis commands sent by convmem operations, by kind",
+    unit: "{command}",
+  });
+  const removedConversations = meter.createCounter("convmem.cleanup.conversations", {
+    description: "Conversations deleted by cleanupExpiredConversations and cleanupConversation",
+    unit: "{conversation}",
+  });
+  const removedFields = meter.createCounter("convmem.cleanup.fields", {
+    description: "Fields deleted by cleanupConversation",
+    unit: "{field}",
+  });
+
+  const base = (operation: OperationName): Attributes => ({
+    "gen_ai.operation.name": OPERATION_MAP[operation],
+    "gen_ai.memory.store.id": storeId,
+    "convmem.operation": operation,
+    "convmem.store": store,
+  });
+  const opAttributes = cached((operation, errorType) =>
+    errorType === "" ? base(operation) : { ...base(operation), "error.type": errorType },
+  );
+  const callAttributes = cached((operation, call) => ({ ...base(operation), "convmem.redis.call": call }));
+
   const listener = (event: OperationEvent): void => {
     const end = performance.timeOrigin + performance.now();
-    const operationName = OPERATION_MAP[event.operation];
+    const { operation } = event;
     const errorType = event.outcome === "error" ? (event.code ?? "_OTHER") : undefined;
-    const metricAttributes = {
-      "gen_ai.operation.name": operationName,
-      "convmem.operation": event.operation,
-      ...(errorType === undefined ? {} : { "error.type": errorType }),
-    };
-    const span = tracer.startSpan(operationName, {
-      kind: SpanKind.CLIENT,
+    const attributes = opAttributes(operation, errorType ?? "");
+    const span = tracer.startSpan(OPERATION_MAP[operation], {
+      kind,
       startTime: end - event.durationMs,
-      attributes: {
-        ...metricAttributes,
-        ...(event.conversationId === undefined ? {} : { "gen_ai.conversation.id": event.conversationId }),
-        ...(event.retries === undefined ? {} : { "convmem.retries": event.retries }),
-      },
+      attributes,
     });
+    if (span.isRecording()) {
+      if (event.conversationId !== undefined)
+        span.setAttribute("gen_ai.conversation.id", event.conversationId);
+      if (event.retries !== undefined) span.setAttribute("convmem.retries", event.retries);
+      if (event.removed !== undefined) span.setAttribute("convmem.removed", event.removed);
+      for (const call in event.calls)
+        span.setAttribute(`convmem.redis.calls.${call}`, event.calls[call] ?? 0);
+      if (event.records !== undefined) span.setAttributes(contentAttributes(event.records));
+    }
     if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
     span.end(end);
-    duration.record(event.durationMs, metricAttributes);
-    if (errorType !== undefined) errors.add(1, metricAttributes);
+    duration.record(event.durationMs, attributes);
+    if (errorType !== undefined) errors.add(1, attributes);
+    for (const call in event.calls) redisCalls.add(event.calls[call] ?? 0, callAttributes(operation, call));
+    if (event.removed !== undefined) {
+      if (operation === "cleanupExpiredConversations") removedConversations.add(event.removed, attributes);
+      else if (operation === "cleanupConversation") {
+        removedFields.add(event.removed, attributes);
+        if (event.removed > 0) removedConversations.add(1, attributes);
+      }
+    }
   };
-  manager.on("operation", listener);
+  manager.on("operation", listener, { content: recordContent });
   return () => {
     manager.off("operation", listener);
   };

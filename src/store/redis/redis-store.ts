@@ -262,11 +262,11 @@ export class RedisStore implements MemoryStore {
   }
 
   listConversations(keyPrefix: string, cursor: number, limit: number): Promise<RegistryPage> {
-    return listConversations(this.scripts, keyPrefix, cursor, limit);
+    return listConversations(this.scripts.scoped(), keyPrefix, cursor, limit);
   }
 
   sweepExpired(keyPrefix: string, cutoff: number, cursor: number, dryRun: boolean): Promise<SweepStep> {
-    return sweepExpired(this.scripts, keyPrefix, cutoff, cursor, dryRun);
+    return sweepExpired(this.scripts.scoped(), keyPrefix, cutoff, cursor, dryRun);
   }
 
   close(): Promise<void> {

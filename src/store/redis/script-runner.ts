@@ -6,6 +6,7 @@
  * reply decoded (scripts.ts) or its failure classified (redis-errors.ts).
  */
 import { ErrorReply } from "redis";
+import { type CallScope, callScope, countCall, within } from "../../call-scope.js";
 import { StoreError, ValidationError } from "../../errors.js";
 import { type ConversationKeys, conversationKeys, fieldKey, KeyedRef } from "../../keys.js";
 import type { ConversationRef } from "../store.js";
@@ -154,11 +155,12 @@ export class ScriptRunner {
       command = ["FCALL", fn, "3", k.meta, k.messageIds, k.registry, k.fieldBase, ttl, field];
     }
     for (const arg of args) command.push(arg);
+    const scope = callScope.current; // the calling operation, if someone listens (call-scope.ts)
     try {
       const reply =
         spec.write && this.durability
-          ? await this.durableWrite(name, command, this.durability, ref, field)
-          : await this.call(name, command);
+          ? await this.durableWrite(name, command, this.durability, ref, field, scope)
+          : await this.call(name, command, undefined, scope);
       return spec.decode(reply) as ReplyOf<N>;
     } catch (err) {
       throw toConvmemError(err, this.conn.lastErrorMessage, ref, field);
@@ -172,8 +174,9 @@ export class ScriptRunner {
     args: readonly string[],
   ): Promise<ReplyOf<N>> {
     const command = ["FCALL", this.scripts.ops[name].fn, "1", bucket, ...args];
+    const scope = callScope.current;
     try {
-      return SCRIPTS[name].decode(await this.call(name, command)) as ReplyOf<N>;
+      return SCRIPTS[name].decode(await this.call(name, command, undefined, scope)) as ReplyOf<N>;
     } catch (err) {
       throw toConvmemError(err, this.conn.lastErrorMessage);
     }
@@ -182,10 +185,23 @@ export class ScriptRunner {
   /** A plain command (the registry walk's `ZRANGE`, `TIME`), failures classified. */
   async send(args: readonly string[], key?: string): Promise<unknown> {
     try {
-      return await this.conn.send(args, key);
+      return await this.sent(callScope.current, args, key);
     } catch (err) {
       throw toConvmemError(err, this.conn.lastErrorMessage);
     }
+  }
+
+  /**
+   * This runner as the registry walk's backend (registry.ts): while someone listens, each call
+   * the walk makes after its awaits still counts into the operation that started it.
+   */
+  scoped(): Pick<ScriptRunner, "send" | "runBucket"> {
+    const scope = callScope.current;
+    if (scope === undefined) return this;
+    return {
+      send: (args, key) => within(scope, () => this.send(args, key)),
+      runBucket: (name, bucket, args) => within(scope, () => this.runBucket(name, bucket, args)),
+    };
   }
 
   /**
@@ -198,18 +214,24 @@ export class ScriptRunner {
     durability: Durability,
     ref: ConversationRef,
     field: string,
+    scope: CallScope | undefined,
   ): Promise<unknown> {
     const key = command[3];
     const wait = ["WAIT", String(durability.replicas), String(durability.timeoutMs)];
     let retried = false;
-    const write = this.call(name, command, () => {
-      retried = true;
-    });
-    const firstWait = this.conn.send(wait, key);
+    const write = this.call(
+      name,
+      command,
+      () => {
+        retried = true;
+      },
+      scope,
+    );
+    const firstWait = this.sent(scope, wait, key);
     // Observed now: if the connection drops, both reject, and the write's error is the one to report.
     firstWait.catch(() => {});
     const reply = await write;
-    const acked = Number(await (retried ? this.conn.send(wait, key) : firstWait));
+    const acked = Number(await (retried ? this.sent(scope, wait, key) : firstWait));
     if (acked < durability.replicas) {
       throw new StoreError(
         `write to field ${JSON.stringify(field)} of conversation ${JSON.stringify(ref.id)} reached ` +
@@ -223,19 +245,34 @@ export class ScriptRunner {
    * Runs operation `name` — `command` is its `FCALL` (`FCALL fn numkeys keys… args…`; the first
    * key routes it) — or, without Functions, its script.
    */
-  private async call(name: ScriptName, command: string[], onRetry?: () => void): Promise<unknown> {
-    if (!this.functions) return this.evalScript(name, command, onRetry);
+  private async call(
+    name: ScriptName,
+    command: string[],
+    onRetry: (() => void) | undefined,
+    scope: CallScope | undefined,
+  ): Promise<unknown> {
+    if (!this.functions) return this.evalScript(name, command, onRetry, scope);
     const key = command[3];
     const node = this.conn.nodeOf(key);
-    if (!this.libraryOn.has(node)) return this.loadAndCall(node, name, command, onRetry);
+    if (!this.libraryOn.has(node)) return this.loadAndCall(node, name, command, onRetry, scope);
     try {
-      return await this.conn.send(command, key);
+      return await this.sent(scope, command, key);
     } catch (err) {
       if (!isFunctionMissing(err)) throw err;
       this.libraryOn.delete(node);
       onRetry?.();
-      return this.loadAndCall(node, name, command, onRetry);
+      return this.loadAndCall(node, name, command, onRetry, scope);
     }
+  }
+
+  /** `conn.send`, counted into the calling operation's scope when someone listens (call-scope.ts). */
+  private sent(
+    scope: CallScope | undefined,
+    args: readonly string[],
+    key: string | undefined,
+  ): Promise<unknown> {
+    if (scope !== undefined) countCall(scope, args);
+    return this.conn.send(args, key);
   }
 
   /** Loads made for one call before giving up ("Function not found" each time: flushed again meanwhile). */
@@ -251,20 +288,21 @@ export class ScriptRunner {
     node: string,
     name: ScriptName,
     command: string[],
-    onRetry?: () => void,
+    onRetry: (() => void) | undefined,
+    scope: CallScope | undefined,
     attempt = 1,
   ): Promise<unknown> {
     const key = command[3];
     let loading = this.loading.get(node);
     if (loading === undefined) {
       const { source } = this.scripts.library;
-      loading = this.conn.send(["FUNCTION", "LOAD", source], key).then(
+      loading = this.sent(scope, ["FUNCTION", "LOAD", source], key).then(
         () => true as const,
         (err: unknown) => (isLibraryPresent(err) ? (true as const) : (err as Error)),
       );
       this.loading.set(node, loading);
     }
-    const reply = this.conn.send(command, key);
+    const reply = this.sent(scope, command, key);
     // Observed below, after the load settles: until then a rejection must not count as unhandled.
     reply.catch(() => {});
     const loaded = await loading;
@@ -280,13 +318,13 @@ export class ScriptRunner {
       if (refused) {
         this.functions = false;
         onRetry?.();
-        return this.evalScript(name, command, onRetry);
+        return this.evalScript(name, command, onRetry, scope);
       }
       if (isFunctionMissing(err) && loaded !== true) throw loaded; // why the library did not load
       if (isFunctionMissing(err) && attempt < ScriptRunner.LOAD_ATTEMPTS) {
         // Loaded, then gone before the call ran (a FUNCTION FLUSH in between): load again.
         onRetry?.();
-        return this.loadAndCall(node, name, command, onRetry, attempt + 1);
+        return this.loadAndCall(node, name, command, onRetry, scope, attempt + 1);
       }
       if (err instanceof ErrorReply && !isFunctionMissing(err)) this.libraryOn.add(node); // it ran, and raised
       throw err;
@@ -299,7 +337,12 @@ export class ScriptRunner {
    * it) `EVAL` again. Rewrites the head of `command` (never while node-redis holds it: only
    * before sending, or after its reply).
    */
-  private async evalScript(name: ScriptName, command: string[], onRetry?: () => void): Promise<unknown> {
+  private async evalScript(
+    name: ScriptName,
+    command: string[],
+    onRetry: (() => void) | undefined,
+    scope: CallScope | undefined,
+  ): Promise<unknown> {
     const script = this.scripts.ops[name];
     const key = command[3];
     const seen = `${this.conn.nodeOf(key)}\0${name}`;
@@ -310,7 +353,7 @@ export class ScriptRunner {
     };
     if (!this.loaded.has(seen)) {
       try {
-        const reply = await this.conn.send(as("EVAL"), key);
+        const reply = await this.sent(scope, as("EVAL"), key);
         this.loaded.add(seen);
         return reply;
       } catch (err) {
@@ -319,12 +362,12 @@ export class ScriptRunner {
       }
     }
     try {
-      return await this.conn.send(as("EVALSHA"), key);
+      return await this.sent(scope, as("EVALSHA"), key);
     } catch (err) {
       if (!isNoScript(err)) throw err;
       this.loaded.clear();
       onRetry?.();
-      return await this.conn.send(as("EVAL"), key);
+      return await this.sent(scope, as("EVAL"), key);
     }
   }
 }
