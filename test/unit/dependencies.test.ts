@@ -65,8 +65,12 @@ describe("dependency direction (STYLE.md)", () => {
     );
   });
 
-  it("the CLI imports only the public entry from the rest of the package", () => {
-    assert.deepEqual(edges(/^cli\//, /^(?!cli\/|index\.ts$|node:)/), []);
+  it("the CLI imports only the public entry from the rest of the package (and the inspector)", () => {
+    assert.deepEqual(edges(/^cli\//, /^(?!cli\/|inspector\/|index\.ts$|node:)/), []);
+  });
+
+  it("the inspector is built on the public entry only (and the CLI's error redaction)", () => {
+    assert.deepEqual(edges(/^inspector\//, /^(?!inspector\/|cli\/errors\.ts$|index\.ts$|node:)/), []);
   });
 
   it("leaf modules (keys, codec, errors, validate) import only each other", () => {
