@@ -22,7 +22,9 @@ export type ErrorCode =
   | "ERR_STORE"
   | "ERR_CONFLICT"
   | "ERR_CLOSED"
-  | "ERR_MESSAGE_NOT_FOUND";
+  | "ERR_MESSAGE_NOT_FOUND"
+  | "ERR_GUARD_FAILED"
+  | "ERR_OPERATION_ID_REUSED";
 
 /** Base class of every convmem error. */
 export class ConvmemError extends Error {
@@ -135,6 +137,32 @@ export class MessageNotFoundError extends ConvmemError {
   constructor(message: string, messageId: string) {
     super("ERR_MESSAGE_NOT_FOUND", message);
     this.messageId = messageId;
+  }
+}
+
+/**
+ * A `batch` guard did not hold: nothing was written. `guardIndex` is its position in
+ * `options.guards`, `guard` the guard as given.
+ */
+export class GuardFailedError extends ConvmemError {
+  readonly guardIndex: number;
+  readonly guard: unknown;
+  constructor(message: string, guardIndex: number, guard: unknown) {
+    super("ERR_GUARD_FAILED", message);
+    this.guardIndex = guardIndex;
+    this.guard = guard;
+  }
+}
+
+/**
+ * A `batch` whose `operationId` this conversation already recorded for a different batch:
+ * nothing was written. (The same batch again succeeds and changes nothing.)
+ */
+export class OperationIdReusedError extends ConvmemError {
+  readonly operationId: string;
+  constructor(message: string, operationId: string) {
+    super("ERR_OPERATION_ID_REUSED", message);
+    this.operationId = operationId;
   }
 }
 

@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 export { BaseAgent, createEnvelope, type Envelope } from "./agent.js";
+export type { BatchGuard, BatchOptions, BatchOutcome, BatchWrite } from "./batch.js";
 export type { MemoryRecord, RedisCallKind, RedisCalls } from "./call-scope.js";
 export { type Codec, jsonCodec, MAX_DEPTH } from "./codec.js";
 export {
@@ -19,8 +20,10 @@ export {
   ConvmemError,
   type ErrorCode,
   FieldNotFoundError,
+  GuardFailedError,
   ListIndexError,
   MessageNotFoundError,
+  OperationIdReusedError,
   redactSecrets,
   SerializationError,
   StoreError,
@@ -46,6 +49,7 @@ export {
   type MemoryManagerOptions,
   type MemoryStats,
 } from "./manager.js";
+export { DEFAULT_MAP_PAGE, type ManySpec } from "./maps.js";
 export { ConversationMemory } from "./memory.js";
 export type { Message } from "./messages.js";
 export type { ModifyOptions } from "./retry.js";
@@ -54,18 +58,27 @@ export type { RedisClientLike, RedisClusterLike, RedisInput } from "./store/redi
 export { RedisStore, type RedisStoreOptions } from "./store/redis/redis-store.js";
 export type {
   AddMessageResult,
+  BatchResult,
   CasResult,
   CompactResult,
   ConversationInfo,
   ConversationRef,
   FieldTtl,
   HistoryWindow,
+  ManyEntry,
+  ManyResult,
+  MapKeysPage,
   MemoryStore,
   PreparedMessage,
+  ReadValue,
   RegistryPage,
+  StoreBatch,
   StoredValue,
+  StoreGuard,
+  StoreWrite,
   SweepStep,
   UpdateMessageResult,
+  WriteResult,
 } from "./store/store.js";
 export type {
   AddMessageOptions,
@@ -83,6 +96,8 @@ export type {
   GetMessagesOptions,
   ListConversationsOptions,
   ListFieldOf,
+  MapKeysOptions,
+  MapKeysResult,
   MemorySize,
   MessageChanges,
   NumberFieldOf,

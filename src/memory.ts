@@ -3,20 +3,37 @@
  * the store holds the truth. Validates and encodes here; every call is one atomic store
  * operation (one round trip on Redis) unless its TSDoc says otherwise.
  */
+
+import {
+  type BatchGuard,
+  type BatchOptions,
+  type BatchOutcome,
+  type BatchWrite,
+  batchOutcome,
+  prepareBatch,
+  wrongTypeTarget,
+} from "./batch.js";
 import type { CallOrder } from "./call-order.js";
 import { within } from "./call-scope.js";
 import type { Codec } from "./codec.js";
-import { ClosedError, FieldNotFoundError, ValidationError, WrongTypeError } from "./errors.js";
+import {
+  ClosedError,
+  FieldNotFoundError,
+  GuardFailedError,
+  ValidationError,
+  WrongTypeError,
+} from "./errors.js";
 import type { AttemptCount, OperationEvents, OperationName } from "./events.js";
 import { checkChanges, checkCompact, checkWindow, compact, readWindow, updateMessage } from "./history.js";
 import { KeyedRef, MESSAGES_FIELD } from "./keys.js";
+import { checkKeys, checkKeysPage, checkMany, encodeMapValue, type ManySpec, readMany } from "./maps.js";
 import { checkMessageId, type Message, prepareMessage, storedMessage } from "./messages.js";
 import { type ConversationTarget, type ModifyOptions, modifyField, removeFirst } from "./retry.js";
 import {
   type ConversationRef,
   describeStored,
   type MemoryStore,
-  type StoredValue,
+  type ReadValue,
   wrongTypeError,
 } from "./store/store.js";
 import type {
@@ -30,6 +47,8 @@ import type {
   GetListOptions,
   GetMessagesOptions,
   ListFieldOf,
+  MapKeysOptions,
+  MapKeysResult,
   MemorySize,
   MessageChanges,
   NumberFieldOf,
@@ -41,6 +60,7 @@ import {
   checkFunction,
   checkInteger,
   checkLimit,
+  checkMapKey,
   checkOptions,
   checkTtl,
   describe,
@@ -71,6 +91,7 @@ const MODIFY_OPTIONS = ["fallback", "maxRetries"] as const;
 
 /** What the list operations and the message history need a field to hold. */
 const A_LIST = "a list";
+const A_MAP = "a map";
 const AN_INTEGER = "an integer";
 
 /**
@@ -122,7 +143,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
     this.target = { store: ctx.store, ref: this.ref, values };
   }
 
-  private decode(value: StoredValue): unknown {
+  private decode(value: ReadValue): unknown {
     return decodeValue(this.ctx.codec, value);
   }
 
@@ -172,7 +193,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
    */
   private readonly wrongType = async (err: unknown, field: string, expected: string): Promise<never> => {
     if (!(err instanceof WrongTypeError) || err.found !== undefined) throw err;
-    let found: StoredValue | undefined;
+    let found: ReadValue | undefined;
     try {
       found = await this.ctx.store.get(this.ref, field);
     } catch {
@@ -415,6 +436,165 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
         A_LIST,
       );
     });
+  }
+
+  // ---- map fields, multi-get, batches -------------------------------------------------------
+
+  /** The value of key `key` of the map field `field` (a fresh copy), or `fallback`. O(1). */
+  async mapGet(field: string, key: string, fallback?: unknown): Promise<unknown> {
+    checkField(field);
+    checkMapKey(key);
+    const [raw] = await this.typed(
+      this.op("mapGet", () => this.ctx.store.mapGet(this.ref, field, [key])),
+      field,
+      A_MAP,
+    );
+    return raw === undefined ? fallback : this.ctx.codec.decode(raw);
+  }
+
+  /** The values of several keys of the map field, in order (undefined for a missing key); one round trip. */
+  async mapGetMany(field: string, keys: readonly string[]): Promise<unknown[]> {
+    checkField(field);
+    const checked = checkKeys(keys);
+    if (checked.length === 0) return [];
+    const raws = await this.typed(
+      this.op("mapGetMany", () => this.ctx.store.mapGet(this.ref, field, checked)),
+      field,
+      A_MAP,
+    );
+    return checked.map((_, i) =>
+      raws[i] === undefined ? undefined : this.ctx.codec.decode(raws[i] as string),
+    );
+  }
+
+  /**
+   * Sets key `key` of the map field `field` to `value`, creating the map field; true when the key
+   * is new. O(1) whatever the map's size; renews the conversation like any write.
+   */
+  async mapSet(field: string, key: string, value: unknown): Promise<boolean> {
+    checkField(field);
+    checkMapKey(key);
+    const raw = encodeMapValue(this.target.values, field, value);
+    return this.typed(
+      this.op("mapSet", () => this.ctx.store.mapSet(this.ref, field, key, raw)),
+      field,
+      A_MAP,
+    );
+  }
+
+  /** Removes key `key` of the map field; true if it was there. O(1). */
+  async mapDelete(field: string, key: string): Promise<boolean> {
+    checkField(field);
+    checkMapKey(key);
+    return this.typed(
+      this.op("mapDelete", () => this.ctx.store.mapDelete(this.ref, field, key)),
+      field,
+      A_MAP,
+    );
+  }
+
+  /**
+   * A page of the map field's keys, in no particular order: about `limit` keys and the `cursor`
+   * of the next page (undefined once done). Every key present for the whole walk is listed at
+   * least once; a key added or removed meanwhile may or may not be; a key may come twice if the
+   * map grows during the walk. Cost per page: O(limit), whatever the map's size.
+   */
+  async mapKeys(field: string, options: MapKeysOptions = {}): Promise<MapKeysResult> {
+    checkField(field);
+    const { cursor, limit } = checkKeysPage(options);
+    return this.typed(
+      this.op("mapKeys", () => this.ctx.store.mapKeys(this.ref, field, cursor, limit)),
+      field,
+      A_MAP,
+    );
+  }
+
+  /** The number of keys of the map field (0 when missing). O(1). */
+  async mapSize(field: string): Promise<number> {
+    checkField(field);
+    return this.typed(
+      this.op("mapSize", () => this.ctx.store.mapSize(this.ref, field)),
+      field,
+      A_MAP,
+    );
+  }
+
+  /**
+   * Several fields, and keys of map fields (`{ field, key }`), as of one moment, in one round
+   * trip: the values in order, undefined for what is missing.
+   *
+   * @example
+   * ```ts
+   * const [prefs, turns, cp] = await memory.getMany(["prefs", "turns", { field: "checkpoints", key: "cp-7" }]);
+   * ```
+   */
+  async getMany(entries: readonly ManySpec[]): Promise<unknown[]> {
+    const checked = checkMany(entries);
+    if (checked.length === 0) return [];
+    return this.op("getMany", () => readMany(this.ctx.store, this.ref, this.target.values, checked));
+  }
+
+  /**
+   * Several writes as one atomic step and one round trip, all or none (see {@link BatchWrite}),
+   * optionally guarded and idempotent (see {@link BatchOptions}). A failed guard is a
+   * `GuardFailedError`, a write on a field of the wrong kind a `WrongTypeError`: nothing is
+   * written. Costs what its writes cost.
+   */
+  async batch(writes: readonly BatchWrite[], options: BatchOptions = {}): Promise<BatchOutcome<R>> {
+    const prepared = prepareBatch(this.target.values, writes, options);
+    const result = await this.op("batch", () => this.ctx.store.batch(this.ref, prepared.batch));
+    if (result.kind === "wrongType") {
+      const { field, expected } = wrongTypeTarget(prepared, result.index);
+      return await this.wrongType(wrongTypeError(this.ref, field), field, expected);
+    }
+    return batchOutcome(this.ref, prepared, result) as BatchOutcome<R>;
+  }
+
+  /**
+   * List compare-and-set: if the list field ends with `expected` (deep-equal as stored), replaces
+   * those elements with `replacement`, in one atomic step; false (nothing changed) otherwise. A
+   * missing field is an empty list. Cost: `expected.length` plus the replacement.
+   */
+  async replaceSuffix(
+    field: string,
+    expected: readonly unknown[],
+    replacement: readonly unknown[],
+  ): Promise<boolean> {
+    const n = Array.isArray(expected) ? expected.length : 0;
+    // The last n elements; for n = 0 the list's end (-0 would be its start).
+    const start = n === 0 ? Number.MAX_SAFE_INTEGER : -n;
+    return this.replaceGuarded(
+      { field, endsWith: expected as unknown[] },
+      { op: "splice", field, start, deleteCount: n, items: replacement as unknown[] },
+    );
+  }
+
+  /**
+   * List compare-and-set from an index: if the list holds `expected` from index `start` on
+   * (negative: from the end), replaces those elements with `replacement` atomically; false
+   * otherwise. Cost: the distance of `start` from the end plus the replacement.
+   */
+  async replaceSlice(
+    field: string,
+    start: number,
+    expected: readonly unknown[],
+    replacement: readonly unknown[],
+  ): Promise<boolean> {
+    const n = Array.isArray(expected) ? expected.length : 0;
+    return this.replaceGuarded(
+      { field, at: start, items: expected as unknown[] },
+      { op: "splice", field, start, deleteCount: n, items: replacement as unknown[] },
+    );
+  }
+
+  private async replaceGuarded(guard: BatchGuard, write: BatchWrite): Promise<boolean> {
+    try {
+      await this.batch([write], { guards: [guard] });
+      return true;
+    } catch (err) {
+      if (err instanceof GuardFailedError) return false;
+      throw err;
+    }
   }
 
   // ---- conversation history --------------------------------------------------------------

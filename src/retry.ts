@@ -9,7 +9,8 @@ import { within } from "./call-scope.js";
 import { recordingStore } from "./content.js";
 import { ConflictError } from "./errors.js";
 import type { AttemptCount } from "./events.js";
-import type { ConversationRef, MemoryStore } from "./store/store.js";
+import type { ConversationRef, MemoryStore, ReadValue, StoredValue } from "./store/store.js";
+import { describeStored, wrongTypeError } from "./store/store.js";
 import { checkLimit } from "./validate.js";
 import { decodeValue, encodeFor, encodeValue, jsonEqual, type ValueContext } from "./values.js";
 
@@ -54,6 +55,17 @@ export async function modifyField<T>(
   return modifyLoop(target, field, fn, options, maxRetries, attempts);
 }
 
+/** `modify` replaces whole values: a map field is changed key by key (`mapSet`), never by it. */
+function notMap(ref: ConversationRef, field: string, value: ReadValue | undefined): StoredValue | undefined {
+  if (value?.kind !== "map") return value;
+  throw wrongTypeError(
+    ref,
+    field,
+    "a value or a list (use mapSet/mapDelete on a map)",
+    describeStored(value),
+  );
+}
+
 async function modifyLoop<T>(
   target: ConversationTarget,
   field: string,
@@ -65,7 +77,7 @@ async function modifyLoop<T>(
   const { ref, values } = target;
   const store = storeFor(target, attempts);
   const fallback = options.fallback === undefined ? undefined : encodeValue(values, field, options.fallback);
-  let current = await within(attempts, () => store.get(ref, field));
+  let current = notMap(ref, field, await within(attempts, () => store.get(ref, field)));
   for (let attempt = 1; attempt <= maxRetries; attempt++) {
     if (attempts !== undefined) attempts.retries = attempt - 1;
     const input = current ?? fallback;
@@ -76,7 +88,7 @@ async function modifyLoop<T>(
     );
     const result = await within(attempts, () => store.compareAndSet(ref, field, current, next));
     if (result.ok) return decodeValue(values.codec, next) as T;
-    current = result.current;
+    current = notMap(ref, field, result.current);
     if (attempt > 2) await pause(attempt);
   }
   throw new ConflictError(

@@ -105,6 +105,20 @@ export interface GetMessagesOptions {
   startOn?: string | ((message: Message<string>) => boolean);
 }
 
+/** Options of `mapKeys`: a page of a map field's keys. */
+export interface MapKeysOptions {
+  /** The `cursor` of the previous page; omitted: the first page. */
+  cursor?: string;
+  /** About this many keys per page (Redis may return a few more; a small map comes whole). @default 100 */
+  limit?: number;
+}
+
+/** A page of `mapKeys`: `cursor` is undefined once every key was listed. */
+export interface MapKeysResult {
+  keys: string[];
+  cursor: string | undefined;
+}
+
 /** What `updateMessage` changes; what is omitted stays. `metadata` replaces the old metadata. */
 export interface MessageChanges {
   content?: string;

@@ -38,6 +38,11 @@ export function checkField(field: unknown): string {
   return checkName("field name", field);
 }
 
+/** A map key (of a map field): a non-empty well-formed string of at most 512 UTF-8 bytes. */
+export function checkMapKey(key: unknown): string {
+  return checkName("map key", key);
+}
+
 /** A TTL: a positive integer of seconds, or `null` for "never expires". */
 export function checkTtl(ttl: unknown, what = "ttl"): number | null {
   if (ttl === null) return null;

@@ -5,7 +5,7 @@
  */
 import type { Codec } from "./codec.js";
 import { SerializationError, ValidationError, ValueTooLargeError } from "./errors.js";
-import type { StoredValue } from "./store/store.js";
+import type { ReadValue, StoredValue } from "./store/store.js";
 import { checkField, describe, isPlainObject, utf8Length } from "./validate.js";
 
 /** What value conversion needs from the manager. */
@@ -95,8 +95,11 @@ export function encodeRecord(ctx: ValueContext, record: unknown): Array<[string,
 }
 
 /** Decodes a stored value to a fresh plain value. */
-export function decodeValue(codec: Codec, value: StoredValue): unknown {
-  return value.kind === "scalar" ? codec.decode(value.raw) : value.items.map((item) => codec.decode(item));
+export function decodeValue(codec: Codec, value: ReadValue): unknown {
+  if (value.kind === "scalar") return codec.decode(value.raw);
+  if (value.kind === "list") return value.items.map((item) => codec.decode(item));
+  // A map field reads as a plain object (Object.fromEntries defines `__proto__` as plain data).
+  return Object.fromEntries(value.entries.map(([key, raw]) => [key, codec.decode(raw)]));
 }
 
 /** JSON deep equality: object key order ignored, arrays in order. */

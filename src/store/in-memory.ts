@@ -8,16 +8,20 @@
  */
 import { MESSAGES_FIELD } from "../keys.js";
 import { encodeMessage, spliceMessage } from "../messages.js";
+import { guardHolds, type Kind, kindAfter, kindOf } from "./in-memory/batch.js";
 import {
   type Conversation,
   clearIds,
   copy,
   dropField,
   findMessage,
+  hasLiveField,
   indexIds,
   listFor,
   type Mode,
+  mapFor,
   messageId,
+  readMap,
   sameValue,
   settle,
   sizeOf,
@@ -28,17 +32,25 @@ import { listConversations, sweepExpired } from "./in-memory/registry.js";
 import { ConversationTable } from "./in-memory/table.js";
 import type {
   AddMessageResult,
+  BatchResult,
   CasResult,
   CompactResult,
   ConversationRef,
   FieldTtl,
   HistoryWindow,
+  ManyEntry,
+  ManyResult,
+  MapKeysPage,
   MemoryStore,
   PreparedMessage,
+  ReadValue,
   RegistryPage,
+  StoreBatch,
   StoredValue,
+  StoreWrite,
   SweepStep,
   UpdateMessageResult,
+  WriteResult,
 } from "./store.js";
 import { defaultTokens, describeStored, incrRangeError, listIndexError, wrongTypeError } from "./store.js";
 
@@ -53,7 +65,7 @@ import { defaultTokens, describeStored, incrRangeError, listIndexError, wrongTyp
 export class InMemoryStore implements MemoryStore {
   private readonly table = new ConversationTable();
 
-  async get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {
+  async get(ref: ConversationRef, field: string): Promise<ReadValue | undefined> {
     const hit = this.table.live(ref, field);
     return hit ? copy(hit.f) : undefined;
   }
@@ -84,7 +96,7 @@ export class InMemoryStore implements MemoryStore {
     return this.table.liveItems(ref).map(([name]) => name);
   }
 
-  async items(ref: ConversationRef): Promise<Array<[string, StoredValue]>> {
+  async items(ref: ConversationRef): Promise<Array<[string, ReadValue]>> {
     return this.table.liveItems(ref);
   }
 
@@ -94,7 +106,7 @@ export class InMemoryStore implements MemoryStore {
     if (hit) {
       const v = hit.f.value;
       if (v.kind !== "scalar" || !/^-?\d+$/.test(v.raw) || v.raw.length > 17)
-        throw wrongTypeError(ref, field, "an integer", describeStored(v));
+        throw wrongTypeError(ref, field, "an integer", describeStored(copy(hit.f)));
       current = Number(v.raw);
     }
     const next = current + by;
@@ -295,6 +307,133 @@ export class InMemoryStore implements MemoryStore {
     conv.messageIds.set(summaryId, "m");
     conv.summary = raw;
     return { ok: true, timestamp, length: items.length };
+  }
+
+  async mapGet(
+    ref: ConversationRef,
+    field: string,
+    keys: readonly string[],
+  ): Promise<Array<string | undefined>> {
+    const entries = readMap(ref, field, this.table.live(ref, field)?.f);
+    return keys.map((key) => entries.get(key));
+  }
+
+  async mapSet(ref: ConversationRef, field: string, key: string, raw: string): Promise<boolean> {
+    readMap(ref, field, this.table.live(ref, field)?.f);
+    const entries = mapFor(ref, this.table.begin(ref), field);
+    const fresh = !entries.has(key);
+    entries.set(key, raw);
+    return fresh;
+  }
+
+  async mapDelete(ref: ConversationRef, field: string, key: string): Promise<boolean> {
+    const hit = this.table.live(ref, field);
+    if (!readMap(ref, field, hit?.f).has(key)) return false;
+    const conv = this.table.begin(ref);
+    mapFor(ref, conv, field).delete(key);
+    settle(conv, field);
+    return true;
+  }
+
+  /** The cursor is a position in the map's key order (a key added meanwhile may be missed). */
+  async mapKeys(ref: ConversationRef, field: string, cursor: string, limit: number): Promise<MapKeysPage> {
+    const keys = [...readMap(ref, field, this.table.live(ref, field)?.f).keys()];
+    const from = Number(cursor);
+    const to = from + limit;
+    return { keys: keys.slice(from, to), cursor: to < keys.length ? String(to) : undefined };
+  }
+
+  async mapSize(ref: ConversationRef, field: string): Promise<number> {
+    return readMap(ref, field, this.table.live(ref, field)?.f).size;
+  }
+
+  async getMany(ref: ConversationRef, entries: readonly ManyEntry[]): Promise<ManyResult> {
+    const values: Array<ReadValue | string | undefined> = [];
+    for (const [i, { field, key }] of entries.entries()) {
+      const hit = this.table.live(ref, field);
+      if (key === undefined) {
+        values.push(hit ? copy(hit.f) : undefined);
+        continue;
+      }
+      try {
+        values.push(readMap(ref, field, hit?.f).get(key));
+      } catch {
+        return { ok: false, wrongType: i };
+      }
+    }
+    return { ok: true, values };
+  }
+
+  async batch(ref: ConversationRef, batch: StoreBatch): Promise<BatchResult> {
+    const now = this.table.now();
+    const found = this.table.find(ref);
+    if (found && typeof found.deadline === "number" && now >= found.deadline && !hasLiveField(found, now))
+      found.operations.clear();
+    if (batch.operationId !== undefined) {
+      const seen = found?.operations.get(batch.operationId);
+      if (seen === batch.digest) return { kind: "replayed" };
+      if (seen !== undefined) return { kind: "reused" };
+    }
+    const current = (field: string) => {
+      const hit = this.table.live(ref, field);
+      return hit ? copy(hit.f) : undefined;
+    };
+    for (const [index, guard] of batch.guards.entries()) {
+      if (!guardHolds(guard, current(guard.field))) return { kind: "guard", index };
+    }
+    // Every write's field kind, as the writes before it leave it: all checked before any write.
+    const kinds = new Map<string, Kind>();
+    for (const [index, write] of batch.writes.entries()) {
+      const field = write.kind === "message" ? MESSAGES_FIELD : write.field;
+      const before = kinds.get(field) ?? kindOf(current(field));
+      const after = kindAfter(write, before);
+      if (after === undefined) return { kind: "wrongType", index };
+      kinds.set(field, after);
+    }
+    const results: Array<Promise<WriteResult>> = batch.writes.map((w) => this.applyWrite(ref, w));
+    const settled = await Promise.all(results);
+    if (batch.operationId !== undefined)
+      this.table.begin(ref).operations.set(batch.operationId, batch.digest);
+    return { kind: "applied", results: settled };
+  }
+
+  /** One write of a batch; its checks have passed, so it runs (synchronously) to completion. */
+  private applyWrite(ref: ConversationRef, w: StoreWrite): Promise<WriteResult> {
+    switch (w.kind) {
+      case "set":
+        return this.set(ref, w.field, w.value, w.ttl).then(() => undefined);
+      case "setMap": {
+        const conv = this.table.begin(ref);
+        dropField(conv, w.field);
+        const entries = mapFor(ref, conv, w.field);
+        for (const [key, raw] of w.entries) entries.set(key, raw);
+        settle(conv, w.field);
+        return Promise.resolve(undefined);
+      }
+      case "delete":
+        return this.delete(ref, w.field);
+      case "push":
+        return this.push(ref, w.field, w.items, w.maxLength);
+      case "splice": {
+        const conv = this.table.begin(ref);
+        const list = listFor(ref, conv, w.field);
+        const n = list.length;
+        const start = w.start < 0 ? Math.max(n + w.start, 0) : Math.min(w.start, n);
+        const count = Math.max(0, Math.min(w.deleteCount, n - start));
+        const removed = list.splice(start, count, ...w.items);
+        indexIds(conv, w.field, removed, false);
+        indexIds(conv, w.field, w.items, true);
+        const length = list.length;
+        settle(conv, w.field);
+        return Promise.resolve(length);
+      }
+      case "message":
+        return this.addMessage(ref, w.message, w.maxMessages);
+      case "mapSet":
+        return this.mapSet(ref, w.field, w.key, w.raw);
+      case "mapDelete":
+        return this.mapDelete(ref, w.field, w.key);
+    }
   }
 
   async setTtl(ref: ConversationRef, ttl: number | null): Promise<void> {

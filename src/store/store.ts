@@ -32,13 +32,21 @@ export type StoredValue =
   | { readonly kind: "scalar"; readonly raw: string }
   | { readonly kind: "list"; readonly items: readonly string[] };
 
+/**
+ * A field's value as a read returns it: a scalar or a list ({@link StoredValue}), or a map field
+ * (string keys to JSON texts, in no particular order).
+ */
+export type ReadValue =
+  | StoredValue
+  | { readonly kind: "map"; readonly entries: ReadonlyArray<readonly [string, string]> };
+
 /** Field TTL for `set`: undefined follows the conversation; null pins "never"; N pins N seconds. */
 export type FieldTtl = number | null | undefined;
 
 /** Result of {@link MemoryStore.compareAndSet}. */
 export type CasResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly current: StoredValue | undefined };
+  | { readonly ok: false; readonly current: ReadValue | undefined };
 
 /**
  * A message validated and encoded by the API layer, without its timestamp: the store stamps it
@@ -92,6 +100,94 @@ export type CompactResult =
   | { readonly ok: true; readonly timestamp: number; readonly length: number }
   | { readonly ok: false };
 
+/** A page of a map field's keys; `cursor` undefined when the walk is complete. */
+export interface MapKeysPage {
+  readonly keys: string[];
+  readonly cursor: string | undefined;
+}
+
+/** One entry of {@link MemoryStore.getMany}: a field, or one key of a map field. */
+export interface ManyEntry {
+  readonly field: string;
+  readonly key?: string | undefined;
+}
+
+/**
+ * Result of {@link MemoryStore.getMany}: per entry a field's value or a map key's JSON text
+ * (undefined when missing); or `wrongType`, the index of an entry whose field is not a map.
+ */
+export type ManyResult =
+  | { readonly ok: true; readonly values: ReadonlyArray<ReadValue | string | undefined> }
+  | { readonly ok: false; readonly wrongType: number };
+
+/** A guard of a batch, its values encoded. */
+export type StoreGuard =
+  | { readonly kind: "equals"; readonly field: string; readonly value: StoredValue | undefined }
+  | { readonly kind: "suffix"; readonly field: string; readonly items: readonly string[] }
+  | {
+      readonly kind: "slice";
+      readonly field: string;
+      readonly start: number;
+      readonly items: readonly string[];
+    }
+  | {
+      readonly kind: "mapKey";
+      readonly field: string;
+      readonly key: string;
+      readonly raw: string | undefined;
+    };
+
+/** A write of a batch, its values encoded. */
+export type StoreWrite =
+  | { readonly kind: "set"; readonly field: string; readonly value: StoredValue; readonly ttl: FieldTtl }
+  | {
+      readonly kind: "setMap";
+      readonly field: string;
+      readonly entries: ReadonlyArray<readonly [string, string]>;
+    }
+  | { readonly kind: "delete"; readonly field: string }
+  | {
+      readonly kind: "push";
+      readonly field: string;
+      readonly items: readonly string[];
+      readonly maxLength: number | undefined;
+    }
+  | {
+      readonly kind: "splice";
+      readonly field: string;
+      readonly start: number;
+      readonly deleteCount: number;
+      readonly items: readonly string[];
+    }
+  | { readonly kind: "message"; readonly message: PreparedMessage; readonly maxMessages: number | undefined }
+  | { readonly kind: "mapSet"; readonly field: string; readonly key: string; readonly raw: string }
+  | { readonly kind: "mapDelete"; readonly field: string; readonly key: string };
+
+/** A batch for {@link MemoryStore.batch}. */
+export interface StoreBatch {
+  readonly guards: readonly StoreGuard[];
+  readonly writes: readonly StoreWrite[];
+  /** Recorded with `digest` in the same step; undefined: none. */
+  readonly operationId: string | undefined;
+  /** What the batch is (the same batch always has the same digest). */
+  readonly digest: string;
+}
+
+/** One write's result: `set` undefined, deletes boolean, list writes the new length, messages. */
+export type WriteResult = undefined | boolean | number | AddMessageResult;
+
+/** Result of {@link MemoryStore.batch}. */
+export type BatchResult =
+  | { readonly kind: "applied"; readonly results: readonly WriteResult[] }
+  /** The operation id was applied before with the same digest: nothing written. */
+  | { readonly kind: "replayed" }
+  /** The operation id was applied before with another digest: nothing written. */
+  | { readonly kind: "reused" }
+  /** Guard `index` failed: nothing written. */
+  | { readonly kind: "guard"; readonly index: number }
+  /** Write `index` meets a field of the wrong kind: nothing written. */
+  | { readonly kind: "wrongType"; readonly index: number };
+
 /** One conversation as the registry reports it. */
 export interface ConversationInfo {
   readonly conversationId: string;
@@ -118,7 +214,7 @@ export interface SweepStep {
 
 /** The backend interface. Implemented by `RedisStore` and `InMemoryStore`. */
 export interface MemoryStore {
-  get(ref: ConversationRef, field: string): Promise<StoredValue | undefined>;
+  get(ref: ConversationRef, field: string): Promise<ReadValue | undefined>;
   has(ref: ConversationRef, field: string): Promise<boolean>;
   set(ref: ConversationRef, field: string, value: StoredValue, ttl: FieldTtl): Promise<void>;
   /** Writes all entries atomically (all follow the conversation TTL). */
@@ -126,7 +222,7 @@ export interface MemoryStore {
   /** Returns true if the field existed. */
   delete(ref: ConversationRef, field: string): Promise<boolean>;
   keys(ref: ConversationRef): Promise<string[]>;
-  items(ref: ConversationRef): Promise<Array<[string, StoredValue]>>;
+  items(ref: ConversationRef): Promise<Array<[string, ReadValue]>>;
   /** Adds `by` to an integer field (missing = 0); throws WrongTypeError / ValidationError (range). */
   incr(ref: ConversationRef, field: string, by: number): Promise<number>;
   /** Writes `next` only if the field still holds `expected` (undefined = missing). */
@@ -201,6 +297,23 @@ export interface MemoryStore {
     expected: readonly string[],
     summary: PreparedMessage,
   ): Promise<CompactResult>;
+  /** Values (JSON texts) of keys of a map field, in order; undefined for a missing key. */
+  mapGet(ref: ConversationRef, field: string, keys: readonly string[]): Promise<Array<string | undefined>>;
+  /** Sets one key of a map field (creating it); true when the key is new. O(1). */
+  mapSet(ref: ConversationRef, field: string, key: string, raw: string): Promise<boolean>;
+  /** Removes one key of a map field; true if it was there. O(1). */
+  mapDelete(ref: ConversationRef, field: string, key: string): Promise<boolean>;
+  /** A page of about `limit` keys of a map field from `cursor` ("0" starts). */
+  mapKeys(ref: ConversationRef, field: string, cursor: string, limit: number): Promise<MapKeysPage>;
+  /** Number of keys of a map field (missing = 0). O(1). */
+  mapSize(ref: ConversationRef, field: string): Promise<number>;
+  /** Several fields and map keys, as of one moment. */
+  getMany(ref: ConversationRef, entries: readonly ManyEntry[]): Promise<ManyResult>;
+  /**
+   * Several writes as one atomic step, all or none: guards checked first, every write's field
+   * kind checked before the first write, the operation id recorded with them.
+   */
+  batch(ref: ConversationRef, batch: StoreBatch): Promise<BatchResult>;
   /** Sets the conversation TTL (null = never) and applies it now to every field. */
   setTtl(ref: ConversationRef, ttl: number | null): Promise<void>;
   /** Milliseconds until the conversation's last live field expires; null = never; undefined = no field. */
@@ -252,8 +365,9 @@ export function wrongTypeError(
 }
 
 /** What a stored value is, for messages: "a list", "a string", "an object", "an integer", … */
-export function describeStored(value: StoredValue): string {
+export function describeStored(value: ReadValue): string {
   if (value.kind === "list") return `a list of ${value.items.length} elements`;
+  if (value.kind === "map") return `a map of ${value.entries.length} keys`;
   const raw = value.raw;
   switch (raw[0]) {
     case '"':

@@ -10,8 +10,10 @@ import {
   ConflictError,
   ConvmemError,
   FieldNotFoundError,
+  GuardFailedError,
   ListIndexError,
   MessageNotFoundError,
+  OperationIdReusedError,
   SerializationError,
   StoreError,
   StoreUnavailableError,
@@ -49,6 +51,8 @@ const CODES = new Map<ConvmemErrorClass, string>([
   [ConflictError, "ERR_CONFLICT"],
   [ClosedError, "ERR_CLOSED"],
   [MessageNotFoundError, "ERR_MESSAGE_NOT_FOUND"],
+  [GuardFailedError, "ERR_GUARD_FAILED"],
+  [OperationIdReusedError, "ERR_OPERATION_ID_REUSED"],
 ]);
 
 /** Asserts `err` is a `cls` (and a `ConvmemError`) carrying the documented `code`. */

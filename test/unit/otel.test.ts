@@ -280,7 +280,7 @@ describe("convmem/otel without Redis", () => {
     for (const [, method, op] of mapping.matchAll(/^\| `(\w+)` +\| `(\w+)` +\|/gm))
       table[method as string] = op as string;
     assert.deepEqual(table, { ...OPERATION_MAP });
-    assert.equal(Object.keys(OPERATION_MAP).length, 32);
+    assert.equal(Object.keys(OPERATION_MAP).length, 40);
     const known = ["search_memory", "create_memory", "update_memory", "upsert_memory", "delete_memory"];
     for (const op of Object.values(OPERATION_MAP))
       assert.ok([...known, "delete_memory_store"].includes(op), op);

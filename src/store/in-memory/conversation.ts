@@ -5,17 +5,22 @@
  * empty-list marker, message-id indexing, encoded sizes).
  */
 import { MESSAGES_FIELD } from "../../keys.js";
-import type { ConversationInfo, ConversationRef, StoredValue } from "../store.js";
+import type { ConversationInfo, ConversationRef, ReadValue, StoredValue } from "../store.js";
 import { describeStored, wrongTypeError } from "../store.js";
 
 /** The stored form of an empty list (a list field is never an empty array). */
 export const EMPTY = "[]";
+/** The stored form of an emptied map field (a map field is never an empty map). */
+export const EMPTY_MAP = "{}";
 /** Field mode: "c" follows the conversation TTL; a number is its own deadline (ms); null = never. */
 export type Mode = "c" | number | null;
 
 /** One field: its stored value (JSON text, or a list of JSON texts) and its TTL mode. */
 export interface Field {
-  value: { kind: "scalar"; raw: string } | { kind: "list"; items: string[] };
+  value:
+    | { kind: "scalar"; raw: string }
+    | { kind: "list"; items: string[] }
+    | { kind: "map"; entries: Map<string, string> };
   mode: Mode;
 }
 
@@ -39,6 +44,8 @@ export interface Conversation {
   messageIds: Map<string, "m" | "c">;
   /** The latest summary message compaction wrote (what a redelivered compacted id returns). */
   summary: string | undefined;
+  /** Batches' operation ids and their digests, while the conversation lives. */
+  operations: Map<string, string>;
 }
 
 /** A new, empty conversation of `ref`. */
@@ -53,6 +60,7 @@ export function newConversation(ref: ConversationRef, now: number): Conversation
     fields: new Map(),
     messageIds: new Map(),
     summary: undefined,
+    operations: new Map(),
   };
 }
 
@@ -92,23 +100,29 @@ export function findMessage(
   return undefined;
 }
 
-/** Encoded bytes of a value (a list: the sum of its elements; the empty-list marker: 0). */
-export function sizeOf(v: StoredValue): number {
+/**
+ * Encoded bytes of a value (a list: the sum of its elements; a map: of its keys and values; the
+ * empty-list and empty-map markers: 0).
+ */
+export function sizeOf(v: ReadValue): number {
   if (v.kind === "list") return v.items.reduce((sum, item) => sum + bytes(item), 0);
-  return v.raw === EMPTY ? 0 : bytes(v.raw);
+  if (v.kind === "map") return v.entries.reduce((sum, [k, raw]) => sum + bytes(k) + bytes(raw), 0);
+  return v.raw === EMPTY || v.raw === EMPTY_MAP ? 0 : bytes(v.raw);
 }
 
 /** A copy of a field's value that later writes to the field do not change. */
-export function copy(field: Field): StoredValue {
-  return field.value.kind === "scalar"
-    ? { kind: "scalar", raw: field.value.raw }
-    : { kind: "list", items: [...field.value.items] };
+export function copy(field: Field): ReadValue {
+  const v = field.value;
+  if (v.kind === "scalar") return { kind: "scalar", raw: v.raw };
+  if (v.kind === "list") return { kind: "list", items: [...v.items] };
+  return { kind: "map", entries: [...v.entries] };
 }
 
-/** Whether two stored values (or absences) are the same. */
-export function sameValue(a: StoredValue | undefined, b: StoredValue | undefined): boolean {
+/** Whether two values (or absences) are the same. */
+export function sameValue(a: ReadValue | undefined, b: ReadValue | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   if (a.kind === "scalar") return b.kind === "scalar" && a.raw === b.raw;
+  if (a.kind === "map" || b.kind === "map") return false;
   if (b.kind === "scalar") return false;
   return a.items.length === b.items.length && a.items.every((item, i) => item === b.items[i]);
 }
@@ -142,8 +156,8 @@ export function hasLiveField(conv: Conversation, now: number): boolean {
 }
 
 /** Copies of the live fields' values, in field order. */
-export function liveValues(conv: Conversation, now: number): Array<[string, StoredValue]> {
-  const out: Array<[string, StoredValue]> = [];
+export function liveValues(conv: Conversation, now: number): Array<[string, ReadValue]> {
+  const out: Array<[string, ReadValue]> = [];
   for (const [name, f] of conv.fields) if (alive(conv, f, now)) out.push([name, copy(f)]);
   return out;
 }
@@ -157,8 +171,10 @@ export function renew(conv: Conversation, defaultTtl: number | null, now: number
   for (const [name, f] of conv.fields) {
     if (!alive(conv, f, now)) dropField(conv, name);
   }
-  if (conv.fields.size === 0 && conv.deadline !== undefined && !withinDeadline(conv, now))
+  if (conv.fields.size === 0 && conv.deadline !== undefined && !withinDeadline(conv, now)) {
     conv.ttl = undefined;
+    conv.operations.clear();
+  }
   if (conv.keptUntil !== undefined && now >= conv.keptUntil) conv.ttl = undefined;
   conv.keptUntil = undefined;
   const ttl = conv.ttl === undefined ? defaultTtl : conv.ttl;
@@ -185,7 +201,7 @@ export function summary(conv: Conversation, now: number): ConversationInfo | und
   for (const f of conv.fields.values()) {
     if (!alive(conv, f, now)) continue;
     totalFields++;
-    totalSizeBytes += sizeOf(f.value);
+    totalSizeBytes += sizeOf(copy(f));
   }
   if (totalFields === 0) return undefined;
   return { conversationId: conv.id, totalFields, totalSizeBytes, lastActivity: conv.lastActivity };
@@ -241,13 +257,39 @@ export function listFor(ref: ConversationRef, conv: Conversation, field: string)
     conv.fields.set(field, { value: { kind: "list", items }, mode: "c" });
     return items;
   }
-  if (f.value.kind !== "list") throw wrongTypeError(ref, field, "a list", describeStored(f.value));
+  if (f.value.kind !== "list") throw wrongTypeError(ref, field, "a list", describeStored(copy(f)));
   f.mode = "c";
   return f.value.items;
+}
+
+/** The map of a live field for a map write (created when missing or emptied), or a WrongTypeError. */
+export function mapFor(ref: ConversationRef, conv: Conversation, field: string): Map<string, string> {
+  const f = conv.fields.get(field);
+  if (!f || (f.value.kind === "scalar" && f.value.raw === EMPTY_MAP)) {
+    const entries = new Map<string, string>();
+    conv.fields.set(field, { value: { kind: "map", entries }, mode: "c" });
+    return entries;
+  }
+  if (f.value.kind !== "map") throw wrongTypeError(ref, field, "a map", describeStored(copy(f)));
+  f.mode = "c";
+  return f.value.entries;
+}
+
+/** The entries of a live field for a map read: none for an emptied map, or a WrongTypeError. */
+export function readMap(
+  ref: ConversationRef,
+  field: string,
+  f: Field | undefined,
+): ReadonlyMap<string, string> {
+  if (!f) return new Map();
+  if (f.value.kind === "map") return f.value.entries;
+  if (f.value.kind === "scalar" && f.value.raw === EMPTY_MAP) return new Map();
+  throw wrongTypeError(ref, field, "a map", describeStored(copy(f)));
 }
 
 /** After a list write: an emptied list is kept as the empty-list marker. */
 export function settle(conv: Conversation, field: string): void {
   const f = conv.fields.get(field);
   if (f && f.value.kind === "list" && f.value.items.length === 0) f.value = { kind: "scalar", raw: EMPTY };
+  if (f && f.value.kind === "map" && f.value.entries.size === 0) f.value = { kind: "scalar", raw: EMPTY_MAP };
 }

@@ -5,11 +5,12 @@
  * bounded background sweep.
  */
 import { ClosedError } from "../../errors.js";
-import type { ConversationRef, StoredValue } from "../store.js";
+import type { ConversationRef, ReadValue } from "../store.js";
 import { describeStored, wrongTypeError } from "../store.js";
 import {
   alive,
   type Conversation,
+  copy,
   EMPTY,
   type Field,
   liveValues,
@@ -76,19 +77,19 @@ export class ConversationTable {
     const hit = this.live(ref, field);
     if (!hit) return [];
     if (hit.f.value.kind === "list") return hit.f.value.items;
-    if (hit.f.value.raw === EMPTY) return [];
-    throw wrongTypeError(ref, field, "a list", describeStored(hit.f.value));
+    if (hit.f.value.kind === "scalar" && hit.f.value.raw === EMPTY) return [];
+    throw wrongTypeError(ref, field, "a list", describeStored(copy(hit.f)));
   }
 
   /** Checks, before any change, that a live field can take a list write. */
   checkListWritable(ref: ConversationRef, field: string): void {
     const hit = this.live(ref, field);
-    if (hit && hit.f.value.kind === "scalar" && hit.f.value.raw !== EMPTY)
-      throw wrongTypeError(ref, field, "a list", describeStored(hit.f.value));
+    if (hit && (hit.f.value.kind === "map" || (hit.f.value.kind === "scalar" && hit.f.value.raw !== EMPTY)))
+      throw wrongTypeError(ref, field, "a list", describeStored(copy(hit.f)));
   }
 
   /** Copies of the conversation's live fields. */
-  liveItems(ref: ConversationRef): Array<[string, StoredValue]> {
+  liveItems(ref: ConversationRef): Array<[string, ReadValue]> {
     this.tick();
     const conv = this.conversations.get(keyOf(ref));
     return conv ? liveValues(conv, this.now()) : [];

@@ -15,14 +15,20 @@ import { messageHalves } from "../../messages.js";
 import { checkOptions, describe } from "../../validate.js";
 import type {
   AddMessageResult,
+  BatchResult,
   CasResult,
   CompactResult,
   ConversationRef,
   FieldTtl,
   HistoryWindow,
+  ManyEntry,
+  ManyResult,
+  MapKeysPage,
   MemoryStore,
   PreparedMessage,
+  ReadValue,
   RegistryPage,
+  StoreBatch,
   StoredValue,
   SweepStep,
   UpdateMessageResult,
@@ -31,7 +37,17 @@ import { DEFAULT_REDIS_URL, DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput
 import { listConversations, sweepExpired } from "./registry.js";
 import { checkDurability, ScriptRunner } from "./script-runner.js";
 import { loadScripts } from "./scripts.js";
-import { casArgs, elementsDigest, entryArgs, messageArgs, optionalArg, setArgs, ttlArg } from "./wire.js";
+import {
+  batchArgs,
+  batchResult,
+  casArgs,
+  elementsDigest,
+  entryArgs,
+  messageArgs,
+  optionalArg,
+  setArgs,
+  ttlArg,
+} from "./wire.js";
 
 /** The arguments of a script that takes none beyond the shared ones (never modified). */
 const NO_ARGS: readonly string[] = [];
@@ -103,7 +119,7 @@ export class RedisStore implements MemoryStore {
     this.scripts = new ScriptRunner(this.conn, loadScripts(), durability);
   }
 
-  get(ref: ConversationRef, field: string): Promise<StoredValue | undefined> {
+  get(ref: ConversationRef, field: string): Promise<ReadValue | undefined> {
     return this.scripts.run("get", ref, field, NO_ARGS);
   }
 
@@ -128,7 +144,7 @@ export class RedisStore implements MemoryStore {
     return this.scripts.run("keys", ref, "", NO_ARGS);
   }
 
-  items(ref: ConversationRef): Promise<Array<[string, StoredValue]>> {
+  items(ref: ConversationRef): Promise<Array<[string, ReadValue]>> {
     return this.scripts.run("items", ref, "", NO_ARGS);
   }
 
@@ -234,6 +250,40 @@ export class RedisStore implements MemoryStore {
       head,
       tail,
     ]);
+  }
+
+  mapGet(ref: ConversationRef, field: string, keys: readonly string[]): Promise<Array<string | undefined>> {
+    return this.scripts.run("mapget", ref, field, keys);
+  }
+
+  mapSet(ref: ConversationRef, field: string, key: string, raw: string): Promise<boolean> {
+    return this.scripts.run("mapset", ref, field, [key, raw]);
+  }
+
+  mapDelete(ref: ConversationRef, field: string, key: string): Promise<boolean> {
+    return this.scripts.run("mapdel", ref, field, [key]);
+  }
+
+  mapKeys(ref: ConversationRef, field: string, cursor: string, limit: number): Promise<MapKeysPage> {
+    return this.scripts.run("mapkeys", ref, field, [cursor, String(limit)]);
+  }
+
+  mapSize(ref: ConversationRef, field: string): Promise<number> {
+    return this.scripts.run("mapsize", ref, field, NO_ARGS);
+  }
+
+  getMany(ref: ConversationRef, entries: readonly ManyEntry[]): Promise<ManyResult> {
+    const args: string[] = [];
+    for (const { field, key } of entries) {
+      if (key === undefined) args.push("f", field);
+      else args.push("k", field, key);
+    }
+    return this.scripts.run("getmany", ref, "", args);
+  }
+
+  async batch(ref: ConversationRef, batch: StoreBatch): Promise<BatchResult> {
+    const reply = await this.scripts.run("batch", ref, "", batchArgs(batch));
+    return batchResult(reply, batch);
   }
 
   setTtl(ref: ConversationRef, ttl: number | null): Promise<void> {

@@ -13,7 +13,9 @@ import type {
   CasResult,
   CompactResult,
   ConversationInfo,
-  StoredValue,
+  ManyResult,
+  MapKeysPage,
+  ReadValue,
   UpdateMessageResult,
 } from "../store.js";
 
@@ -30,18 +32,44 @@ type Raw = unknown;
 
 const list = (reply: Raw): unknown[] => (Array.isArray(reply) ? reply : []);
 
-/** A value reply (`[1, raw]` scalar, `[2, items]` list); undefined when the field is missing. */
-function stored(reply: Raw): StoredValue | undefined {
+/**
+ * A value reply (`[1, raw]` scalar, `[2, items]` list, `[3, flat key/value pairs]` map);
+ * undefined when the field is missing.
+ */
+export function stored(reply: Raw): ReadValue | undefined {
   if (!Array.isArray(reply)) return undefined;
-  return reply[0] === 1
-    ? { kind: "scalar", raw: String(reply[1]) }
-    : { kind: "list", items: list(reply[1]).map(String) };
+  if (reply[0] === 1) return { kind: "scalar", raw: String(reply[1]) };
+  if (reply[0] === 2) return { kind: "list", items: list(reply[1]).map(String) };
+  const flat = list(reply[1]);
+  const entries: Array<[string, string]> = [];
+  for (let i = 0; i < flat.length; i += 2) entries.push([String(flat[i]), String(flat[i + 1])]);
+  return { kind: "map", entries };
 }
 
+/** `mapget`: a JSON text per key asked, null for a missing one. */
+const optionalStrings = (reply: Raw): Array<string | undefined> =>
+  list(reply).map((v) => (v === null || v === undefined ? undefined : String(v)));
+
+/** `mapkeys`: `[next cursor ("0" = done), keys]`. */
+function keysPage(reply: Raw): MapKeysPage {
+  const [cursor, keys] = list(reply);
+  return { keys: list(keys).map(String), cursor: String(cursor) === "0" ? undefined : String(cursor) };
+}
+
+/** `getmany`: `[1, replies]` (a value as `get`, a map key's `[1, raw]`, or null) or `[0, i]`. */
+function manyResult(reply: Raw): ManyResult {
+  const [ok, values] = list(reply);
+  if (ok !== 1) return { ok: false, wrongType: Number(values) - 1 };
+  return { ok: true, values: list(values).map((v) => (Array.isArray(v) ? stored(v) : undefined)) };
+}
+
+/** A reply passed on as it is (decoded by the caller, which knows what it asked). */
+const raw = (reply: Raw): unknown => reply;
+
 /** Flat `name, value, …` pairs (entries whose value is missing are skipped). */
-function valuePairs(reply: Raw): Array<[string, StoredValue]> {
+function valuePairs(reply: Raw): Array<[string, ReadValue]> {
   const flat = list(reply);
-  const out: Array<[string, StoredValue]> = [];
+  const out: Array<[string, ReadValue]> = [];
   for (let i = 0; i < flat.length; i += 2) {
     const value = stored(flat[i + 1]);
     if (value) out.push([String(flat[i]), value]);
@@ -167,6 +195,13 @@ export const SCRIPTS = {
   updmsg: spec(4, "write", true, updateResult),
   delmsg: spec(4, "write", true, isOne),
   compact: spec(4, "write", true, compactResult),
+  mapget: spec(2, "read", false, optionalStrings),
+  mapkeys: spec(2, "read", false, keysPage),
+  mapsize: spec(2, "read", false, Number),
+  mapset: spec(4, "write", true, isOne),
+  mapdel: spec(4, "write", true, isOne),
+  getmany: spec(3, "read", false, manyResult),
+  batch: spec(3, "write", true, raw),
   setttl: spec(3, "write", true, nothing),
   clear: spec(3, "write", true, Number),
   reginfo: spec(1, "registry", false, infos),

@@ -1,4 +1,4 @@
--- clear: deletes every field. ARGV[4] 'all' also forgets the conversation's meta (its TTL
+-- clear: deletes every field (and the operation ids of batches). ARGV[4] 'all' also forgets the conversation's meta (its TTL
 -- setting); 'fields' keeps the TTL setting for the next write, for as long as a conversation
 -- written now would live: one TTL from now (a persistent setting stays registered, so the next
 -- cleanup sweep forgets it if nothing is written meanwhile). No key is left without expiry and
@@ -14,7 +14,7 @@ local eid = string.match(META, '^[^{]*{(.*)}$')
 local ttl = s.ttl
 -- A conversation that had expired entirely has already lost its setting (write.lua prepare).
 if removed == 0 and s.dl ~= nil and s.dl ~= -1 and NOW >= s.dl then ttl = nil end
-redis.call('DEL', MIDS, META)
+redis.call('DEL', MIDS, META, ops_key())
 redis.call('ZREM', REGISTRY, eid)
 if ARGV[4] ~= 'all' and ttl then
   if ttl == -1 then

@@ -42,11 +42,11 @@ local function summary(eid)
   return { live = live, bytes = bytes, la = st.la or 0, fields = all }
 end
 
--- Deletes every key of a conversation (fields, message ids, meta) and its registry entry.
+-- Deletes every key of a conversation (fields, message ids, operation ids, meta) and its registry entry.
 local function delete_conversation(eid, fields)
   local base = PREFIX .. ':conv:{' .. eid .. '}:'
   for _, name in ipairs(fields) do redis.call('DEL', base .. name) end
-  redis.call('DEL', PREFIX .. ':mids:{' .. eid .. '}', meta_key(eid))
+  redis.call('DEL', PREFIX .. ':mids:{' .. eid .. '}', PREFIX .. ':ops:{' .. eid .. '}', meta_key(eid))
   redis.call('ZREM', REGISTRY, eid)
 end
 

@@ -21,6 +21,7 @@ for _, name in ipairs(order) do
     forget(name)
   end
 end
+expire_at(ops_key(), s.pd2)
 s.renew = false
 s.md = nil
 commit(s, '', nil, 0)

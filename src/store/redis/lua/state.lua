@@ -44,6 +44,7 @@ local KEYS, ARGV, META, MIDS, REGISTRY, BASE, DEFAULT_TTL, FIELD
 local REG_EVERY = 10000
 local MESSAGES = 'messages'
 local EMPTY = '[]'
+local EMPTY_MAP = '{}'
 local TOMB = '\0convmem:tomb'
 local CHUNK = 1000
 -- Values of the message-id index (a hash: JSON-encoded id -> mark): a message in the history, or
@@ -125,10 +126,16 @@ local function wrongtype(err)
   error(err)
 end
 
--- Reads a live field's value: { 1, raw } for a scalar, { 2, items } for a list, or nil.
+-- Reads a live field's value: { 1, raw } for a scalar, { 2, items } for a list, { 3, flat
+-- key/value pairs } for a map, or nil.
 local function read_value(key)
   local v = redis.pcall('GET', key)
-  if type(v) == 'table' and v.err and wrongtype(v) then return { 2, redis.call('LRANGE', key, 0, -1) } end
+  if type(v) == 'table' and v.err and wrongtype(v) then
+    local ok, items = pcall(redis.call, 'LRANGE', key, 0, -1)
+    if ok then return { 2, items } end
+    wrongtype(items)
+    return { 3, redis.call('HGETALL', key) }
+  end
   if not v then return nil end
   return { 1, v }
 end
@@ -163,8 +170,23 @@ end
 -- WRONGTYPE for a value of another kind; any other error (an ACL refusal) is raised as it is.
 local function not_a_list(key, err, empty)
   wrongtype(err)
-  if redis.call('GET', key) == EMPTY then return empty end
+  if redis.pcall('GET', key) == EMPTY then return empty end
   return fail('WRONGTYPE')
+end
+
+-- A map read of `key` failed with `err`: `empty` when the key holds the empty-map marker,
+-- WRONGTYPE for a value of another kind; any other error is raised as it is.
+local function not_a_map(key, err, empty)
+  wrongtype(err)
+  if redis.pcall('GET', key) == EMPTY_MAP then return empty end
+  return fail('WRONGTYPE')
+end
+
+-- The conversation's operation-id index (batches' `operationId`s): `<prefix>:ops:{<eid>}`,
+-- beside META in the conversation's slot.
+local function ops_key()
+  local at = string.find(META, '{', 1, true)
+  return string.sub(META, 1, at - 7) .. ':ops:' .. string.sub(META, at)
 end
 
 -- The JSON-encoded id of a message element (`{"id":"..."` prefix), or nil.

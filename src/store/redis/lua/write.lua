@@ -46,7 +46,10 @@ end
 -- the write starts a new conversation, with the default TTL.
 local function prepare(s, field)
   if s.dl ~= nil and s.dl ~= -1 and NOW >= s.dl then
-    if purge_dead(s) == 0 and s.ttl ~= nil and not s.keep_ttl then
+    local live = purge_dead(s)
+    -- Operation ids are remembered while the conversation lives, and not after.
+    if live == 0 then redis.call('DEL', ops_key()) end
+    if live == 0 and s.ttl ~= nil and not s.keep_ttl then
       s.ttl = nil
       -- Recorded now (commit rewrites it), also for a call that fails after this point.
       redis.call('HSET', META, 'c', pack_state(nil, s.dl, s.pd, s.md, s.la, s.rg))
@@ -133,6 +136,8 @@ local function commit(s, field, mode, size)
     for _, name in ipairs(order) do
       if modes[name] == 'c' and name ~= field then expire_field(name, s.pd2) end
     end
+    -- The operation-id index (if any) lives as long as the fields that follow the TTL.
+    expire_at(ops_key(), s.pd2)
   end
   local need = s.pd2
   if mode and mode ~= 'c' then need = later(need, tonumber(mode)) end
@@ -309,4 +314,185 @@ local function message_parts(raw)
   local _, t1 = string.find(raw, '^,"timestamp":%d+,"metadata":', e + 1)
   if not t1 or string.byte(raw, -1) ~= 125 then return nil end
   return string.sub(raw, 1, c0 - 1), string.sub(raw, c0, e), string.sub(raw, e + 1, t1), string.sub(raw, t1 + 1, -2)
+end
+
+-- Classifies a field for a map operation: 'none' (missing, expired, or the empty-map marker), 'map',
+-- or false for a value of another kind. For a write, deletes a marker or stale key so HSET can
+-- create the hash.
+local function map_state(s, key, for_write)
+  if not mode_alive(s, s.mode) then
+    if for_write then redis.call('DEL', key) end
+    s.size = 0
+    return 'none'
+  end
+  local ty = redis.call('TYPE', key)['ok']
+  if ty == 'hash' then return 'map' end
+  if ty == 'none' then s.size = 0; return 'none' end
+  if ty == 'string' and redis.call('GET', key) == EMPTY_MAP then
+    if for_write then redis.call('DEL', key) end
+    s.size = 0
+    return 'none'
+  end
+  return false
+end
+
+-- Gives a field key that existed before this write (`existed`) or was just created the expiry
+-- `at`, unless it already has it.
+local function expire_value(s, existed, key, at)
+  if not (existed and s.mode == 'c' and at == s.pd) then expire_at(key, at) end
+end
+
+-- Sets key `k` of the map field `field` (at `key`, map_state `st`) to `v`. Returns the field's
+-- new size and 1 if `k` is new, else 0. A map's size is the bytes of its keys and values.
+local function map_put(s, key, st, k, v)
+  local old = 0
+  if st == 'map' then old = redis.call('HSTRLEN', key, k) end
+  redis.call('HSET', key, k, v)
+  if old > 0 then return s.size - old + #v, 0 end
+  return s.size + #k + #v, 1
+end
+
+-- Removes key `k` of a live map at `key`; returns the bytes it took (0: it was not there). An
+-- emptied map stays as the empty-map marker, expiring at `at`.
+local function map_remove(key, k, at)
+  local old = redis.call('HSTRLEN', key, k)
+  if old == 0 then return 0 end
+  redis.call('HDEL', key, k)
+  if redis.call('EXISTS', key) == 0 then
+    if at == -1 then redis.call('SET', key, EMPTY_MAP) else redis.call('SET', key, EMPTY_MAP, 'PXAT', at) end
+  end
+  return old + #k
+end
+
+-- Writes a whole map (flat key/value pairs items[from..to]) at `key`. Returns its size.
+local function write_map(key, items, from, to, at)
+  redis.call('DEL', key)
+  if to < from then
+    if at == -1 then redis.call('SET', key, EMPTY_MAP) else redis.call('SET', key, EMPTY_MAP, 'PXAT', at) end
+    return 0
+  end
+  local i = from
+  while i <= to do
+    local j = math.min(i + 2 * CHUNK - 1, to)
+    redis.call('HSET', key, unpack(items, i, j))
+    i = j + 1
+  end
+  if at ~= -1 then redis.call('PEXPIREAT', key, at) end
+  return sum_bytes(items, from, to)
+end
+
+-- Appends a message to the history at `key` (FIELD is MESSAGES; `s` loaded and prepared) unless
+-- the id index holds its JSON-encoded id `id`: the stored JSON is `head .. timestamp .. tail`;
+-- `max` keeps the newest (nil = unbounded). Returns addmsg's reply (addmsg-4.lua).
+local function add_message(s, key, id, head, tail, max)
+  -- A live field with bytes is a non-empty list or a value of another kind (the smallest JSON
+  -- value has one byte), told apart by RPUSH below; only a new, expired or empty history needs
+  -- looking at (it may be missing, an empty-list marker or a stale key).
+  local st = 'list'
+  if s.size == 0 or not mode_alive(s, s.mode) then
+    st = list_state(s, key, true)
+    if not st then return fail('WRONGTYPE') end
+  end
+  if redis.call('HSETNX', MIDS, id, HELD) == 0 then
+    -- A redelivery: the stored message, or the summary it was folded into.
+    if redis.call('HGET', MIDS, id) == COMPACTED then
+      local summary = redis.call('HGET', MIDS, '')
+      if summary then return { 0, summary } end
+    else
+      local ok, n = pcall(redis.call, 'LLEN', key)
+      if not ok then
+        wrongtype(n)
+        return fail('WRONGTYPE')
+      end
+      local _, raw = find_message(key, id, n)
+      if raw then return { 0, raw } end
+    end
+    -- Not found (an index entry left by data written outside convmem): added again.
+    redis.call('HSET', MIDS, id, HELD)
+  end
+  local raw = head .. string.format('%d', NOW) .. tail
+  local n = redis.pcall('RPUSH', key, raw)
+  if type(n) == 'table' and n.err then
+    -- Not a list: the id is taken back, so the failed call changes nothing.
+    wrongtype(n)
+    redis.call('HDEL', MIDS, id)
+    return fail('WRONGTYPE')
+  end
+  if n == 1 then st = 'none' end -- the key had gone (removed outside convmem): give it its expiry
+  local dropped
+  n, dropped = trim_oldest(key, n, max)
+  local size = s.size + #raw - dropped
+  local at = deadline_of(s, 'c')
+  if expiry_kept(s, st, at) then
+    -- The history and its id index already expire at `at` (every write of either gives both the
+    -- same expiry), unless the HSETNX above created the index (a history none of whose messages
+    -- had an id indexed): then the id is its only entry. HLEN is a read: cheaper than a write.
+    if redis.call('HLEN', MIDS) == 1 then expire_at(MIDS, at) end
+  else
+    expire_list(s, st, key, at)
+  end
+  commit(s, MESSAGES, 'c', size)
+  return { 1, NOW }
+end
+
+-- Appends items[from..to] to the list field FIELD at `key` (`s` loaded and prepared), creating
+-- it; `max` keeps the newest (nil = unbounded). Returns push's reply (push-4.lua).
+local function push_items(s, key, items, from, to, max)
+  local st = list_state(s, key, true)
+  if not st then return fail('WRONGTYPE') end
+  local n
+  if to >= from then
+    n = rpush(key, items, from, to)
+    s.size = s.size + sum_bytes(items, from, to)
+    if FIELD == MESSAGES then index_ids(items, from, to, true) end
+  elseif st == 'list' then
+    n = redis.call('LLEN', key)
+  else
+    n = 0
+  end
+  local dropped
+  n, dropped = trim_oldest(key, n, max)
+  local size = s.size - dropped
+  local at = deadline_of(s, 'c')
+  if n == 0 then
+    keep_empty(key, at)
+  else
+    expire_list(s, st, key, at)
+  end
+  commit(s, FIELD, 'c', size)
+  return n
+end
+
+-- Array.prototype.splice on the list field FIELD at `key` (`s` loaded and prepared): removes
+-- `count` elements from index `start` (negative: from the end; both clamped) and puts
+-- items[from..to] in their place. Cost: the distance of `start` from the end plus the items.
+-- Returns the new length, or WRONGTYPE.
+local function splice_items(s, key, start, count, items, from, to)
+  local st = list_state(s, key, true)
+  if not st then return fail('WRONGTYPE') end
+  local n = 0
+  if st == 'list' then n = redis.call('LLEN', key) end
+  if start < 0 then start = math.max(n + start, 0) elseif start > n then start = n end
+  count = math.max(0, math.min(count, n - start))
+  local removed, kept = {}, {}
+  if count > 0 then removed = redis.call('LRANGE', key, start - n, start + count - 1 - n) end
+  if start + count < n then kept = redis.call('LRANGE', key, start + count - n, -1) end
+  if start == 0 then
+    redis.call('DEL', key)
+  elseif start < n then
+    redis.call('LTRIM', key, 0, start - 1)
+  end
+  local len = start
+  if to >= from then len = rpush(key, items, from, to) end
+  if #kept > 0 then len = rpush(key, kept, 1, #kept) end
+  if FIELD == MESSAGES then
+    index_ids(removed, 1, #removed, false)
+    index_ids(items, from, to, true)
+  end
+  local size = s.size - sum_bytes(removed, 1, #removed) + sum_bytes(items, from, to)
+  local at = deadline_of(s, 'c')
+  if len == 0 then keep_empty(key, at) end
+  expire_list(s, (st == 'list' and start > 0) and 'list' or 'none', key, at)
+  commit(s, FIELD, 'c', size)
+  return len
 end
