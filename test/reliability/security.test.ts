@@ -120,13 +120,13 @@ function grants(acl: readonly string[]): string[] {
   return acl.filter((a) => a.startsWith("+")).map((a) => a.slice(1).toLowerCase());
 }
 
-/** The commands in convmem's Lua scripts (quoted upper-case words on redis.call lines that Redis knows). */
+/** The commands in convmem's Lua scripts (quoted upper-case words on redis.call / pcall(redis.call, …) lines that Redis knows). */
 async function scriptCommands(admin: ReturnType<typeof createClient>): Promise<string[]> {
   const dir = join(repoRoot, "src", "store", "redis", "lua");
   const words = new Set<string>();
   for (const file of readdirSync(dir)) {
     for (const line of readFileSync(join(dir, file), "utf8").split("\n")) {
-      if (!/redis\.p?call\(/.test(line)) continue;
+      if (!/redis\.p?call\(|pcall\(redis\.call,/.test(line)) continue;
       for (const [, word] of line.matchAll(/'([A-Z]+)'/g)) words.add(word as string);
     }
   }

@@ -79,6 +79,32 @@ export async function exercise(manager: MemoryManager): Promise<void> {
   const compaction = await memory.compactMessages({ keepLast: 1, summarize: () => ({ content: "summary" }) });
   assert.equal(compaction.compacted, 3); // m2, m3, m5
   assert.equal((await memory.addMessage("user", "again", {}, { id: "m3" })).content, "summary");
+  // Map fields, multi-get, batches, list compare-and-set.
+  assert.equal(await memory.mapSet("cp", "a", { v: 1 }), true);
+  assert.deepEqual(await memory.mapGet("cp", "a"), { v: 1 });
+  assert.deepEqual(await memory.mapGetMany("cp", ["a", "b"]), [{ v: 1 }, undefined]);
+  assert.deepEqual((await memory.mapKeys("cp")).keys, ["a"]);
+  assert.equal(await memory.mapSize("cp"), 1);
+  assert.deepEqual(await memory.getMany(["prefs", { field: "cp", key: "a" }]), [{ lang: "en" }, { v: 1 }]);
+  const applied = await memory.batch(
+    [
+      { op: "set", field: "state", value: 1 },
+      { op: "extend", field: "items", values: [1, 2] },
+      { op: "splice", field: "items", start: -1, deleteCount: 1, items: [3] },
+      { op: "mapSet", field: "cp", key: "b", value: 2 },
+      { op: "mapDelete", field: "cp", key: "a" },
+    ],
+    {
+      operationId: "wl-op",
+      guards: [
+        { field: "state", absent: true },
+        { field: "items", endsWith: [] },
+      ],
+    },
+  );
+  assert.equal(applied.replayed, false);
+  assert.equal(await memory.replaceSuffix("items", [3], [4]), true);
+  assert.equal(await memory.mapDelete("cp", "b"), true);
 
   await memory.setTtl(null);
   assert.equal(await memory.getTtl(), null);
