@@ -592,9 +592,11 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
       await this.batch([write], { guards: [guard] });
       return true;
     } catch (err) {
-      if (err instanceof GuardFailedError) return false;
-      throw err;
+      if (!(err instanceof GuardFailedError)) throw err;
     }
+    // The guard failed: a list that changed (false), or no list at all (WrongTypeError).
+    await this.listLength(guard.field as ListFieldOf<S>);
+    return false;
   }
 
   // ---- conversation history --------------------------------------------------------------

@@ -390,11 +390,12 @@ export class InMemoryStore implements MemoryStore {
       if (after === undefined) return { kind: "wrongType", index };
       kinds.set(field, after);
     }
+    // Each write runs to completion synchronously (its promise only carries the result), so the
+    // batch and its operation id land in one step, before any other call can run.
     const results: Array<Promise<WriteResult>> = batch.writes.map((w) => this.applyWrite(ref, w));
-    const settled = await Promise.all(results);
     if (batch.operationId !== undefined)
       this.table.begin(ref).operations.set(batch.operationId, batch.digest);
-    return { kind: "applied", results: settled };
+    return { kind: "applied", results: await Promise.all(results) };
   }
 
   /** One write of a batch; its checks have passed, so it runs (synchronously) to completion. */

@@ -17,6 +17,7 @@ import { historyTests } from "./history.js";
 import { listsTests } from "./lists.js";
 import { managerTests } from "./manager.js";
 import { messagesTests } from "./messages.js";
+import { primitivesTests } from "./primitives.js";
 import { registryTests } from "./registry.js";
 import { ttlTests } from "./ttl.js";
 import { valuesTests } from "./values.js";
@@ -39,6 +40,7 @@ export const CONTRACT_AREAS = [
   "lists",
   "messages",
   "history",
+  "primitives",
   "ttl",
   "values",
   "manager",
@@ -133,6 +135,7 @@ const AREA_TESTS: Record<ContractArea, AreaTests> = {
   lists: listsTests,
   messages: messagesTests,
   history: historyTests,
+  primitives: primitivesTests,
   ttl: ttlTests,
   values: valuesTests,
   manager: managerTests,
