@@ -329,6 +329,33 @@ export function valuesTests(t: ContractContext): void {
     });
   });
 
+  describe("bytes: the API.md example and limits", () => {
+    it("runs the Bytes example of API.md as written", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      await memory.set("avatar", { type: "image/png", data: new Uint8Array([137, 80, 78, 71]) });
+      assert.deepEqual(await memory.get("avatar"), {
+        type: "image/png",
+        data: new Uint8Array([137, 80, 78, 71]),
+      });
+      assert.equal(
+        (await memory.getMemorySize()).fields.avatar,
+        '{"type":"image/png","data":{"$bytes":"iVBORw=="}}'.length,
+      );
+      await memory.set("note", { $bytes: "iVBORw==" });
+      assert.deepEqual(await memory.get("note"), { $bytes: "iVBORw==" });
+      assert.equal((await memory.getMemorySize()).fields.note, '{"$escaped":{"$bytes":"iVBORw=="}}'.length);
+    });
+
+    it("the default 1 MiB maxValueBytes holds 786,420 bytes, not 786,421", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      await memory.set("max", new Uint8Array(786_420));
+      assert.equal((await memory.getMemorySize()).fields.max, 4 * 262_140 + 13); // 1,048,573
+      await rejectsWith(memory.set("over", new Uint8Array(786_421)), ValueTooLargeError);
+      assert.equal(((await memory.get("max")) as Uint8Array).byteLength, 786_420);
+      assert.equal(await memory.has("over"), false);
+    });
+  });
+
   describe("maxValueBytes", () => {
     it("counts the UTF-8 bytes of the encoded JSON; larger values -> ValueTooLargeError, nothing written", async () => {
       const memory = t.newManager({ maxValueBytes: 100 }).getMemory(freshId());
