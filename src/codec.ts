@@ -210,11 +210,14 @@ export function encodeJson(value: unknown, index?: number): string {
 /**
  * True when `text` may hold a tag: the encoder writes tag keys literally, and `\u` covers a key
  * spelled with escapes (written by something else), so tags are found however they are spelled.
+ * The searches start at `$` (rare in JSON), not at the key's opening quote (V8 scans for a
+ * pattern's first character, and quotes are everywhere in JSON): a superset, equally exact.
  */
 function mayHoldTags(text: string): boolean {
-  // A one-character search first: it is several times faster than the longer ones.
+  // One-character searches first: several times faster than the longer ones on two-byte strings.
   return (
-    (text.includes("$") && (text.includes('"$bytes"') || text.includes('"$escaped"'))) || text.includes("\\u")
+    (text.includes("$") && (text.includes('$bytes"') || text.includes('$escaped"'))) ||
+    (text.includes("\\") && text.includes("\\u"))
   );
 }
 
