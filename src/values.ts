@@ -1,9 +1,9 @@
 /**
  * Turning user values into stored values and back: encoding with the codec (a value, list
  * elements, an `update` record), the `maxValueBytes` check, decoding to fresh copies, and
- * JSON deep equality (for `remove`).
+ * JSON deep equality (for `remove`), bytes included.
  */
-import type { Codec } from "./codec.js";
+import { type Codec, isBytes } from "./codec.js";
 import { SerializationError, ValidationError, ValueTooLargeError } from "./errors.js";
 import type { ReadValue, StoredValue } from "./store/store.js";
 import { checkField, describe, isPlainObject, utf8Length } from "./validate.js";
@@ -102,10 +102,15 @@ export function decodeValue(codec: Codec, value: ReadValue): unknown {
   return Object.fromEntries(value.entries.map(([key, raw]) => [key, codec.decode(raw)]));
 }
 
-/** JSON deep equality: object key order ignored, arrays in order. */
+/**
+ * JSON deep equality: object key order ignored, arrays in order, bytes (`Uint8Array`, `Buffer`)
+ * byte by byte — equal only to bytes, never to an array or an object of the same numbers.
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  const bytesA = isBytes(a);
+  if (bytesA || isBytes(b)) return bytesA && isBytes(b) && bytesEqual(a, b);
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
@@ -115,4 +120,10 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(ra);
   if (ka.length !== Object.keys(rb).length) return false;
   return ka.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k], rb[k]));
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -2,7 +2,21 @@
  * Human-readable output: aligned tables, durations, byte sizes, times, message lines and the
  * cleanup progress bar. Pure functions from values to text; nothing here writes or reads.
  */
-import type { Message } from "../index.js";
+import { jsonCodec, type Message } from "../index.js";
+
+/**
+ * A value as the plain JSON tree of its stored encoding, for JSON output that must stay
+ * lossless: bytes as `{"$bytes":"<base64>"}`, an object that looks like a tag escaped
+ * (`JSON.stringify` alone would write a `Uint8Array` as `{"0":…}`). {@link decodedTree} undoes it.
+ */
+export function encodedTree(value: unknown): unknown {
+  return JSON.parse(jsonCodec.encode(value));
+}
+
+/** The value a tree from {@link encodedTree} stands for: bytes as `Uint8Array`s again. */
+export function decodedTree(tree: unknown): unknown {
+  return jsonCodec.decode(JSON.stringify(tree));
+}
 
 /** Column alignment in {@link table}. */
 export type Align = "left" | "right";

@@ -1,4 +1,4 @@
-/** Values: SerializationError, safe parsing and exact values, size limits, field names. */
+/** Values: SerializationError, safe parsing and exact values, bytes, size limits, field names. */
 import assert from "node:assert/strict";
 import { SerializationError, ValidationError, ValueTooLargeError } from "../index.js";
 import type { ContractContext } from "./contract.js";
@@ -37,6 +37,36 @@ const unserializable: Array<[string, () => unknown]> = [
   ["function", () => () => 1],
   ["symbol", () => Symbol("s")],
   ["cycle", cyclic],
+  ["Uint16Array", () => new Uint16Array([1, 2])],
+  ["ArrayBuffer", () => new ArrayBuffer(2)],
+];
+
+/** `n` bytes counting up from `from`, as a plain Uint8Array. */
+function bytes(n: number, from = 0): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (from + i) & 0xff;
+  return out;
+}
+
+/** Asserts `value` is a plain Uint8Array (not a Buffer) holding exactly `expected`. */
+function assertBytes(value: unknown, expected: Uint8Array, what: string): void {
+  assert.ok(value instanceof Uint8Array, `${what}: expected a Uint8Array, got ${String(value)}`);
+  assert.equal(Object.getPrototypeOf(value), Uint8Array.prototype, `${what}: a Uint8Array, not a Buffer`);
+  assert.equal(value.byteLength, expected.byteLength, `${what}: length`);
+  assert.ok(
+    Buffer.from(value.buffer, value.byteOffset, value.byteLength).equals(expected),
+    `${what}: the same bytes`,
+  );
+}
+
+/** Objects that merely look like encoded values: each must come back as itself. */
+const lookalikes: unknown[] = [
+  { $bytes: "AAEC" },
+  { $bytes: 5 },
+  { $escaped: { $bytes: "AA==" } },
+  { $escaped: { $escaped: "x" } },
+  { $bytes: "AA==", other: 1 },
+  { other: 1, $bytes: "AA==" },
 ];
 
 /** `prefix` followed by `ch` (then ASCII) up to exactly 512 UTF-8 bytes. */
@@ -173,6 +203,156 @@ export function valuesTests(t: ContractContext): void {
       assert.deepEqual(await memory.getList("l"), [0.3, 2 ** 53 - 1, "x"]);
       assert.equal(await memory.remove("l", 2 ** 53 - 1), true);
       assert.deepEqual(await memory.getList("l"), [0.3, "x"]);
+    });
+  });
+
+  describe("bytes", () => {
+    it("Uint8Array and Buffer values come back as the same bytes in a fresh Uint8Array", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      const big = bytes(200_000, 7);
+      await memory.set("empty", new Uint8Array(0));
+      await memory.set("buffer", Buffer.from("héllo"));
+      await memory.set("big", big);
+      await memory.set("window", bytes(10).subarray(3, 6));
+      const nested = { img: bytes(3, 250), parts: [bytes(1), { deep: [Buffer.from([9, 8])] }], n: 1 };
+      await memory.set("nested", nested);
+      await memory.update({ u1: bytes(4), u2: { k: Buffer.from([0xff]) } });
+      assertBytes(await memory.get("empty"), new Uint8Array(0), "empty");
+      assertBytes(await memory.get("buffer"), Buffer.from("héllo"), "buffer");
+      assertBytes(await memory.get("big"), big, "big");
+      assertBytes(await memory.get("window"), bytes(3, 3), "a subarray: its window only");
+      assertBytes(await memory.get("u1"), bytes(4), "update");
+      const back = (await memory.get("nested")) as typeof nested;
+      assert.deepEqual(back, {
+        img: bytes(3, 250),
+        parts: [bytes(1), { deep: [new Uint8Array([9, 8])] }],
+        n: 1,
+      });
+      assertBytes((back.parts[1] as { deep: unknown[] }).deep[0], new Uint8Array([9, 8]), "nested in a list");
+      const items = new Map(await memory.items());
+      assertBytes(items.get("big"), big, "items()");
+      assert.deepEqual(items.get("u2"), { k: new Uint8Array([0xff]) });
+      const copy = (await memory.get("u1")) as Uint8Array;
+      copy[0] = 99;
+      assertBytes(await memory.get("u1"), bytes(4), "mutating a result changes nothing stored");
+    });
+
+    it("list elements hold bytes: append, extend, insert, getList, pop, remove by deep equality", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      await memory.append("l", bytes(2));
+      await memory.extend("l", [[1, 2, 3], { data: bytes(3, 1), tag: "x" }, bytes(3, 1)]);
+      await memory.insert("l", 0, Buffer.from([7]));
+      assert.deepEqual(await memory.getList("l"), [
+        new Uint8Array([7]),
+        bytes(2),
+        [1, 2, 3],
+        { data: bytes(3, 1), tag: "x" },
+        bytes(3, 1),
+      ]);
+      assertBytes((await memory.getList("l", { start: -1 }))[0], bytes(3, 1), "getList slice");
+      assert.equal(await memory.remove("l", new Uint8Array([1, 2])), false, "bytes never equal other bytes");
+      assert.equal(await memory.remove("l", { data: [1, 2, 3], tag: "x" }), false, "nor an array of numbers");
+      assert.equal(
+        await memory.remove("l", { tag: "x", data: Buffer.from([1, 2, 3]) }),
+        true,
+        "key order ignored",
+      );
+      assert.equal(await memory.remove("l", Buffer.from([1, 2, 3])), true, "a Buffer equals its bytes");
+      assert.deepEqual(await memory.getList("l"), [new Uint8Array([7]), bytes(2), [1, 2, 3]]);
+      assert.equal(await memory.remove("l", [1, 2, 3]), true);
+      assertBytes(await memory.pop("l", 0), new Uint8Array([7]), "pop");
+      assert.deepEqual(await memory.getList("l"), [bytes(2)]);
+    });
+
+    it("modify receives bytes and may return bytes", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      const grow = (current: unknown) => {
+        assert.ok(current instanceof Uint8Array, "modify receives a Uint8Array");
+        return Uint8Array.from([...current, current.length]);
+      };
+      assertBytes(
+        await memory.modify("m", grow, { fallback: Buffer.from([5]) }),
+        new Uint8Array([5, 1]),
+        "modify",
+      );
+      assertBytes(await memory.modify("m", grow), new Uint8Array([5, 1, 2]), "modify again");
+      assertBytes(await memory.get("m"), new Uint8Array([5, 1, 2]), "stored");
+      const record = await memory.modify("r", (r: unknown) => ({ ...(r as object), blob: bytes(2) }), {
+        fallback: { $bytes: "AA==" },
+      });
+      assert.deepEqual(record, { $bytes: "AA==", blob: bytes(2) });
+      assert.deepEqual(await memory.get("r"), { $bytes: "AA==", blob: bytes(2) });
+    });
+
+    it("message metadata holds bytes and lookalikes", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      const added = await memory.addMessage("user", "hi", { audio: Buffer.from([1, 2]), parts: [bytes(2)] });
+      assertBytes(added.metadata.audio, new Uint8Array([1, 2]), "addMessage result");
+      await memory.addMessage("assistant", "ok", { $bytes: "AQI=" });
+      await memory.addMessage("assistant", '{"$bytes":"AQI="}', { $escaped: { $bytes: bytes(1) } });
+      const [m0, m1, m2] = await memory.getMessages();
+      assertBytes(m0?.metadata.audio, new Uint8Array([1, 2]), "getMessages");
+      assert.deepEqual(m0?.metadata, { audio: new Uint8Array([1, 2]), parts: [bytes(2)] });
+      assert.deepEqual(m1?.metadata, { $bytes: "AQI=" });
+      assert.equal(m2?.content, '{"$bytes":"AQI="}', "content stays a string");
+      assert.deepEqual(m2?.metadata, { $escaped: { $bytes: bytes(1) } });
+    });
+
+    it("objects that merely look like encoded values come back as themselves", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      for (const [i, value] of lookalikes.entries()) await memory.set(`v${i}`, value);
+      await memory.extend("l", lookalikes);
+      await memory.update({ u: { $escaped: bytes(2) } });
+      for (const [i, value] of lookalikes.entries())
+        assert.deepEqual(await memory.get(`v${i}`), value, `value ${i}`);
+      assert.deepEqual(await memory.getList("l"), lookalikes);
+      assert.deepEqual(await memory.get("u"), { $escaped: bytes(2) });
+      assert.equal(await memory.remove("l", { $bytes: "AAEC" }), true, "not the bytes AAEC stands for");
+      assert.equal(await memory.remove("l", bytes(3)), false);
+      assert.deepEqual(await memory.getList("l"), lookalikes.slice(1));
+    });
+
+    it("sizes and maxValueBytes count the encoded text: base64 is 4 bytes per 3", async () => {
+      const frame = '{"$bytes":""}'.length; // 13
+      const memory = t.newManager({ maxValueBytes: 100 }).getMemory(freshId());
+      await memory.set("b", bytes(63)); // 13 + 84 = 97 bytes
+      await memory.set("e", new Uint8Array(0));
+      await memory.extend("l", [bytes(3), bytes(4)]); // 13 + 4, 13 + 8
+      await memory.set("o", { x: bytes(1) }); // {"x":{"$bytes":"AA=="}}
+      const size = await memory.getMemorySize();
+      assert.deepEqual(size.fields, { b: frame + 84, e: frame, l: frame + 4 + frame + 8, o: 23 });
+      assert.equal(size.totalSizeBytes, 97 + 13 + 38 + 23);
+      await rejectsWith(memory.set("big", bytes(66)), ValueTooLargeError); // 13 + 88 = 101
+      await rejectsWith(memory.append("l", bytes(66)), ValueTooLargeError);
+      assert.equal(await memory.has("big"), false);
+      assert.equal(await memory.listLength("l"), 2);
+    });
+  });
+
+  describe("bytes: the API.md example and limits", () => {
+    it("runs the Bytes example of API.md as written", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      await memory.set("avatar", { type: "image/png", data: new Uint8Array([137, 80, 78, 71]) });
+      assert.deepEqual(await memory.get("avatar"), {
+        type: "image/png",
+        data: new Uint8Array([137, 80, 78, 71]),
+      });
+      assert.equal(
+        (await memory.getMemorySize()).fields.avatar,
+        '{"type":"image/png","data":{"$bytes":"iVBORw=="}}'.length,
+      );
+      await memory.set("note", { $bytes: "iVBORw==" });
+      assert.deepEqual(await memory.get("note"), { $bytes: "iVBORw==" });
+      assert.equal((await memory.getMemorySize()).fields.note, '{"$escaped":{"$bytes":"iVBORw=="}}'.length);
+    });
+
+    it("the default 1 MiB maxValueBytes holds 786,420 bytes, not 786,421", async () => {
+      const memory = t.newManager().getMemory(freshId());
+      await memory.set("max", new Uint8Array(786_420));
+      assert.equal((await memory.getMemorySize()).fields.max, 4 * 262_140 + 13); // 1,048,573
+      await rejectsWith(memory.set("over", new Uint8Array(786_421)), ValueTooLargeError);
+      assert.equal(((await memory.get("max")) as Uint8Array).byteLength, 786_420);
+      assert.equal(await memory.has("over"), false);
     });
   });
 

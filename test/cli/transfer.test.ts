@@ -50,7 +50,7 @@ describe("convmem export / import", () => {
     assert.equal(exported.code, 0, exported.stderr);
     const doc = parseJson(exported.stdout) as Record<string, unknown>;
     assert.equal(doc.format, "convmem-export");
-    assert.equal(doc.version, 1);
+    assert.equal(doc.version, 2);
     assert.equal(doc.conversationId, source.conversationId);
     assert.ok(typeof doc.ttl === "number" && doc.ttl > 3500 && doc.ttl <= 3600);
     assert.deepEqual(doc.fields, Object.fromEntries(await source.items()));
@@ -125,6 +125,63 @@ describe("convmem export / import", () => {
     await assertSameConversation(source, target);
   });
 
+  it("bytes and lookalikes survive export, import and show --json; show prints the stored form", async () => {
+    const source = manager.getMemory(freshId("src"));
+    const png = Uint8Array.from({ length: 300 }, (_, i) => (i * 31) & 0xff);
+    await source.set("png", png);
+    await source.set("$bytes", "a field named like the tag");
+    await source.set("lookalike", { $bytes: "AQI=" });
+    await source.set("escaped", { $escaped: { $bytes: new Uint8Array([1, 2]) } });
+    await source.extend("parts", [new Uint8Array(0), { data: Buffer.from("hi") }]);
+    await source.addMessage("user", "see attached", { image: new Uint8Array([137, 80]) }, { id: "m1" });
+
+    const exported = await cli(["export", source.conversationId]);
+    assert.equal(exported.code, 0, exported.stderr);
+    const doc = parseJson(exported.stdout) as { fields: Record<string, unknown> };
+    assert.deepEqual(doc.fields.png, { $bytes: Buffer.from(png).toString("base64") });
+    assert.equal(doc.fields.$bytes, "a field named like the tag", "field names are never escaped");
+    assert.deepEqual(doc.fields.lookalike, { $escaped: { $bytes: "AQI=" } });
+    assert.deepEqual(doc.fields.parts, [{ $bytes: "" }, { data: { $bytes: "aGk=" } }]);
+
+    const file = join(dir, "bytes.json");
+    writeFileSync(file, exported.stdout);
+    const target = manager.getMemory(freshId("dst"));
+    const imported = await cli(["import", file, "--id", target.conversationId]);
+    assert.equal(imported.code, 0, imported.stderr);
+    await assertSameConversation(source, target);
+    const back = await target.get("png");
+    assert.ok(back instanceof Uint8Array && Buffer.from(back).equals(png), "the same bytes");
+    assert.deepEqual(await target.get("lookalike"), { $bytes: "AQI=" });
+    assert.deepEqual((await target.getMessages())[0]?.metadata, { image: new Uint8Array([137, 80]) });
+    assert.deepEqual((await target.getMemorySize()).fields, (await source.getMemorySize()).fields);
+
+    const shown = await cli(["show", target.conversationId, "--json"]);
+    assert.equal(shown.code, 0, shown.stderr);
+    const fields = (parseJson(shown.stdout) as { fields: Record<string, unknown> }).fields;
+    assert.deepEqual(fields.png, doc.fields.png);
+    assert.deepEqual(fields.escaped, doc.fields.escaped);
+    const table = await cli(["show", target.conversationId, "--full"]);
+    assert.match(table.stdout, /lookalike +\d+ +\{"\$escaped":\{"\$bytes":"AQI="\}\}/);
+    assert.match(table.stdout, /parts +\d+ +\[\{"\$bytes":""\},\{"data":\{"\$bytes":"aGk="\}\}\]/);
+    const messages = await cli(["messages", target.conversationId, "--json"]);
+    assert.deepEqual((parseJson(messages.stdout) as Array<{ metadata: unknown }>)[0]?.metadata, {
+      image: { $bytes: "iVA=" },
+    });
+  });
+
+  it("a version 1 document (before bytes) imports its values as plain JSON", async () => {
+    const file = join(dir, "v1.json");
+    const fields = { a: { $bytes: "AQI=" }, b: { $escaped: { $bytes: "AA==" } }, n: [1] };
+    writeFileSync(
+      file,
+      JSON.stringify({ format: "convmem-export", version: 1, conversationId: "x", fields }),
+    );
+    const target = manager.getMemory(freshId("dst"));
+    const imported = await cli(["import", file, "--id", target.conversationId]);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.deepEqual(Object.fromEntries(await target.items()), fields);
+  });
+
   it("export of a missing conversation and import of a bad file fail with exit 1", async () => {
     const missing = await cli(["export", "no-such-conversation"]);
     assert.equal(missing.code, 1);
@@ -135,8 +192,8 @@ describe("convmem export / import", () => {
       ["{not json", /is not JSON/],
       [JSON.stringify({ format: "other", version: 1 }), /"format" must be "convmem-export"/],
       [
-        JSON.stringify({ format: "convmem-export", version: 2, conversationId: "x", fields: {} }),
-        /unsupported version 2/,
+        JSON.stringify({ format: "convmem-export", version: 3, conversationId: "x", fields: {} }),
+        /unsupported version 3 \(this convmem reads 1 and 2\)/,
       ],
       [
         JSON.stringify({ format: "convmem-export", version: 1, conversationId: "x", fields: [] }),

@@ -3,9 +3,19 @@
  * and TTL, through `memory.items()`, `getMemorySize()`, `getTtl()`, `setTtl()` and
  * `manager.cleanupConversation()`.
  */
+import { jsonCodec } from "../../index.js";
 import { parseTtl, YES_OPTION } from "../args.js";
 import { type Command, notFound, readConversation } from "../command.js";
-import { formatBytes, formatTtl, keyValues, printable, table, truncate, width } from "../format.js";
+import {
+  encodedTree,
+  formatBytes,
+  formatTtl,
+  keyValues,
+  printable,
+  table,
+  truncate,
+  width,
+} from "../format.js";
 import { confirmAction, refuseUnattended } from "../prompt.js";
 
 /** Narrowest the VALUE column of `show` gets, however narrow the terminal. */
@@ -17,9 +27,10 @@ export const show: Command = {
   summary: "every field and value of a conversation, its TTL and size",
   args: "<id>",
   details:
-    "Values are shown as compact JSON; list fields (such as messages) as arrays. On a terminal\n" +
-    "(or with $COLUMNS set) each value is cut to the terminal width, ending in …; --full\n" +
-    "prints values whole. --json always carries whole values.",
+    'Values are shown as compact JSON, as stored (bytes as {"$bytes":"<base64>"}); list\n' +
+    "fields (such as messages) as arrays. On a terminal (or with $COLUMNS set) each value is\n" +
+    "cut to the terminal width, ending in …; --full prints values whole. --json always\n" +
+    "carries whole values, in the same encoding.",
   example: "show conv_123 --full",
   options: { full: { type: "boolean", description: "print values whole, however wide" } },
   minArgs: 1,
@@ -34,7 +45,7 @@ export const show: Command = {
         totalFields: size.totalFields,
         totalSizeBytes: size.totalSizeBytes,
         sizes: size.fields,
-        fields: Object.fromEntries(items),
+        fields: Object.fromEntries(items.map(([field, value]) => [field, encodedTree(value)])),
       });
       return 0;
     }
@@ -50,7 +61,7 @@ export const show: Command = {
     const rows = items.map(([field, value]) => [
       printable(field),
       String(size.fields[field] ?? ""),
-      printable(JSON.stringify(value)),
+      printable(jsonCodec.encode(value)),
     ]);
     const columns = values.full === true ? undefined : ctx.columns;
     let cut = 0;

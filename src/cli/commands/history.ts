@@ -3,10 +3,10 @@
  * `getMessageCount()`; `tail` polls for new messages until SIGINT or SIGTERM.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ConversationMemory, Message } from "../../index.js";
+import { type ConversationMemory, jsonCodec, type Message } from "../../index.js";
 import { countOption, stringOption } from "../args.js";
 import { type Command, type CommandContext, notFound } from "../command.js";
-import { messageLine } from "../format.js";
+import { encodedTree, messageLine } from "../format.js";
 
 /** `convmem messages <id> [--limit N] [--before ID] [--max-tokens N]` */
 export const messages: Command = {
@@ -37,7 +37,7 @@ export const messages: Command = {
     });
     // An empty history is either a conversation without messages (fine) or none at all.
     if (history.length === 0 && (await memory.getTtl()) === undefined) throw notFound(id);
-    if (ctx.json) ctx.printJson(history);
+    if (ctx.json) ctx.printJson(encodedTree(history));
     else for (const message of history) ctx.print(messageLine(message));
     return 0;
   },
@@ -82,7 +82,7 @@ async function newMessages(memory: ConversationMemory, seen: Seen): Promise<Mess
 }
 
 function printMessages(ctx: CommandContext, list: readonly Message[]): void {
-  for (const message of list) ctx.print(ctx.json ? JSON.stringify(message) : messageLine(message));
+  for (const message of list) ctx.print(ctx.json ? jsonCodec.encode(message) : messageLine(message));
 }
 
 /** `convmem tail <id> [--limit N] [--interval ms]` */

@@ -1,26 +1,30 @@
 /**
  * `convmem export` and `convmem import`: a conversation as one JSON document and back.
  *
- * Format: `{ "format": "convmem-export", "version": 1, "conversationId", "ttl", "fields" }`,
- * `ttl` being the seconds left (null = never expires) and `fields` every field's value (list
- * fields as arrays; `messages` holds the stored messages verbatim, ids and timestamps
- * included). Import writes all fields in one atomic `update`, then applies the TTL.
+ * Format: `{ "format": "convmem-export", "version": 2, "conversationId", "ttl", "fields" }`,
+ * `ttl` being the seconds left (null = never expires) and `fields` every field's value in the
+ * stored encoding (bytes as `{"$bytes":"<base64>"}`, lookalikes escaped; list fields as arrays;
+ * `messages` holds the stored messages verbatim, ids and timestamps included). Version 1 (before
+ * bytes) held plain JSON values and is still read as such. Import writes all fields in one
+ * atomic `update`, then applies the TTL.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { stringOption } from "../args.js";
 import { type Command, readConversation } from "../command.js";
 import { CliError } from "../errors.js";
-import { formatTtl, printable } from "../format.js";
+import { decodedTree, encodedTree, formatTtl, printable } from "../format.js";
 
 /** The `format` marker of an export document. */
 export const EXPORT_FORMAT = "convmem-export";
-/** The version of the export document this CLI writes and reads. */
-export const EXPORT_VERSION = 1;
+/** The version of the export document this CLI writes (it reads this one and 1). */
+export const EXPORT_VERSION = 2;
+/** Version 1: field values as plain JSON, from before bytes had an encoding. */
+const PLAIN_VERSION = 1;
 
 /** An export document. */
 export interface ExportDocument {
   format: typeof EXPORT_FORMAT;
-  version: typeof EXPORT_VERSION;
+  version: typeof EXPORT_VERSION | typeof PLAIN_VERSION;
   conversationId: string;
   /** Seconds left; null = never expires. When absent on import, the TTL is left as it is. */
   ttl?: number | null;
@@ -44,7 +48,7 @@ export const exportCommand: Command = {
       version: EXPORT_VERSION,
       conversationId: id,
       ttl,
-      fields: Object.fromEntries(items),
+      fields: Object.fromEntries(items.map(([field, value]) => [field, encodedTree(value)])),
     };
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     const out = stringOption(values, "out");
@@ -63,7 +67,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Reads and checks an export document; `-` reads stdin. */
+/** Reads and checks an export document, its field values decoded; `-` reads stdin. */
 export function readExport(file: string): ExportDocument {
   let text: string;
   try {
@@ -79,14 +83,28 @@ export function readExport(file: string): ExportDocument {
   }
   const bad = (why: string) => new CliError(`${file} is not a convmem export: ${why}`);
   if (!isRecord(doc) || doc.format !== EXPORT_FORMAT) throw bad(`"format" must be "${EXPORT_FORMAT}"`);
-  if (doc.version !== EXPORT_VERSION) {
-    throw bad(`unsupported version ${JSON.stringify(doc.version)} (this convmem reads ${EXPORT_VERSION})`);
+  if (doc.version !== EXPORT_VERSION && doc.version !== PLAIN_VERSION) {
+    throw bad(
+      `unsupported version ${JSON.stringify(doc.version)} (this convmem reads ${PLAIN_VERSION} and ${EXPORT_VERSION})`,
+    );
   }
   if (typeof doc.conversationId !== "string") throw bad('"conversationId" must be a string');
   if (doc.ttl !== undefined && doc.ttl !== null && typeof doc.ttl !== "number") {
     throw bad('"ttl" must be a number or null');
   }
   if (!isRecord(doc.fields)) throw bad('"fields" must be an object');
+  if (doc.version === EXPORT_VERSION) {
+    const fields = doc.fields;
+    // Field by field, as written: the `fields` object itself is never a tag.
+    for (const field of Object.keys(fields)) {
+      Object.defineProperty(fields, field, {
+        value: decodedTree(fields[field]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
   return doc as unknown as ExportDocument;
 }
 
