@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { ConversationMemory, MemoryManager } from "../../src/index.js";
+import { type ConversationMemory, type MemoryManager, WrongTypeError } from "../../src/index.js";
 import { parseJson, runCli, useCliRedis } from "../helpers/cli.js";
 import { freshId } from "../helpers/targets.js";
 
@@ -67,6 +67,30 @@ describe("convmem export / import", () => {
     // The message ids came along: a redelivered message is still recognised.
     await target.addMessage("user", "Weather?", { channel: "sms" }, { id: "sms-4711" });
     assert.equal(await target.getMessageCount(), 2);
+  });
+
+  it("map fields round-trip as map fields (listed under maps); an object value stays a value", async () => {
+    const source = manager.getMemory(freshId("src"));
+    await source.mapSet("checkpoints", "cp-1", { step: 1 });
+    await source.mapSet("checkpoints", "cp-2", { step: 2, blob: new Uint8Array([1, 2, 255]) });
+    await source.set("prefs", { lang: "en" });
+    const exported = await cli(["export", source.conversationId]);
+    assert.equal(exported.code, 0, exported.stderr);
+    const doc = parseJson(exported.stdout) as Record<string, unknown>;
+    assert.deepEqual(doc.maps, ["checkpoints"]);
+    const file = join(dir, "maps.json");
+    writeFileSync(file, exported.stdout);
+    const target = manager.getMemory(freshId("dst"));
+    const imported = await cli(["import", file, "--id", target.conversationId]);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.equal(await target.mapSize("checkpoints"), 2);
+    assert.deepEqual(await target.mapGet("checkpoints", "cp-2"), {
+      step: 2,
+      blob: new Uint8Array([1, 2, 255]),
+    });
+    assert.deepEqual(await target.get("prefs"), { lang: "en" });
+    await assert.rejects(target.mapSize("prefs"), WrongTypeError);
+    await assertSameConversation(source, target);
   });
 
   it("export --out writes the file; import reads it, or stdin with -", async () => {

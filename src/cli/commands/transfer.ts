@@ -5,10 +5,12 @@
  * `ttl` being the seconds left (null = never expires) and `fields` every field's value in the
  * stored encoding (bytes as `{"$bytes":"<base64>"}`, lookalikes escaped; list fields as arrays;
  * `messages` holds the stored messages verbatim, ids and timestamps included). Version 1 (before
- * bytes) held plain JSON values and is still read as such. Import writes all fields in one
- * atomic `update`, then applies the TTL.
+ * bytes) held plain JSON values and is still read as such. `maps` (optional) names the map
+ * fields, whose value is the object of their entries. Import writes all fields in one atomic
+ * `batch`, then applies the TTL.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { type BatchWrite, type ConversationMemory, WrongTypeError } from "../../index.js";
 import { stringOption } from "../args.js";
 import { type Command, readConversation } from "../command.js";
 import { CliError } from "../errors.js";
@@ -29,6 +31,26 @@ export interface ExportDocument {
   /** Seconds left; null = never expires. When absent on import, the TTL is left as it is. */
   ttl?: number | null;
   fields: Record<string, unknown>;
+  /** The fields that are map fields (their value in `fields`: an object of the map's entries). */
+  maps?: string[];
+}
+
+/** The fields among `items` that are map fields: an object value whose field answers `mapSize`. */
+async function mapFields(
+  memory: ConversationMemory,
+  items: ReadonlyArray<[string, unknown]>,
+): Promise<string[]> {
+  const maps: string[] = [];
+  for (const [field, value] of items) {
+    if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Uint8Array)
+      continue;
+    try {
+      if ((await memory.mapSize(field)) > 0) maps.push(field);
+    } catch (err) {
+      if (!(err instanceof WrongTypeError)) throw err;
+    }
+  }
+  return maps;
 }
 
 /** `convmem export <id> [--out file]` */
@@ -42,13 +64,15 @@ export const exportCommand: Command = {
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, { positionals: [id = ""], values }) {
-    const { items, ttl } = await readConversation(ctx, id);
+    const { memory, items, ttl } = await readConversation(ctx, id);
+    const maps = await mapFields(memory, items);
     const doc: ExportDocument = {
       format: EXPORT_FORMAT,
       version: EXPORT_VERSION,
       conversationId: id,
       ttl,
       fields: Object.fromEntries(items.map(([field, value]) => [field, encodedTree(value)])),
+      ...(maps.length > 0 ? { maps } : {}),
     };
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     const out = stringOption(values, "out");
@@ -93,6 +117,14 @@ export function readExport(file: string): ExportDocument {
     throw bad('"ttl" must be a number or null');
   }
   if (!isRecord(doc.fields)) throw bad('"fields" must be an object');
+  if (
+    doc.maps !== undefined &&
+    !(
+      Array.isArray(doc.maps) &&
+      doc.maps.every((m) => typeof m === "string" && isRecord((doc.fields as Record<string, unknown>)[m]))
+    )
+  )
+    throw bad('"maps" must list fields whose values are objects');
   if (doc.version === EXPORT_VERSION) {
     const fields = doc.fields;
     // Field by field, as written: the `fields` object itself is never a tag.
@@ -136,7 +168,14 @@ export const importCommand: Command = {
       }
       await memory.clearAll();
     }
-    await memory.update(doc.fields);
+    // One atomic step: map fields as maps, the others as values.
+    const maps = new Set(doc.maps ?? []);
+    const writes: BatchWrite[] = Object.entries(doc.fields).map(([field, value]) =>
+      maps.has(field)
+        ? { op: "setMap", field, entries: value as Record<string, unknown> }
+        : { op: "set", field, value },
+    );
+    if (writes.length > 0) await memory.batch(writes);
     if (doc.ttl !== undefined) await memory.setTtl(doc.ttl);
     const fields = Object.keys(doc.fields).length;
     const ttl = await memory.getTtl();
