@@ -2,7 +2,7 @@
 // measurement of the issue against baselines measured in this same run, prints a table, and
 // writes bench/results.json (versions, machine, every figure and round) and
 // bench/latency-vs-history.svg. Figures are medians of BENCH_ROUNDS (default 5) rounds.
-// Usage: node bench/suite.mjs [--only turn,ops,history,windows,long,memory,functions,workers,telemetry]
+// Usage: node bench/suite.mjs [--only turn,ops,history,windows,primitives,long,memory,functions,workers,telemetry]
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -16,6 +16,7 @@ import { ROUNDS } from "./harness.mjs";
 import { runHistory, runLongConversation } from "./history.mjs";
 import { runMemory } from "./memory.mjs";
 import { runOps } from "./ops.mjs";
+import { runPrimitives } from "./primitives.mjs";
 import { runTelemetry } from "./telemetry.mjs";
 import { runTurn } from "./turn.mjs";
 import { runWindows } from "./windows.mjs";
@@ -87,6 +88,7 @@ try {
     "2b. history windows, edits, compaction: 100,000-message conversation vs 100 (µs per call)",
     runWindows,
   );
+  await section("primitives", "2c. batches and map fields (µs per call)", runPrimitives);
   await section(
     "long",
     "3. 100,000-message conversation vs 10-message one (µs per call)",
@@ -174,6 +176,14 @@ for (const r of results.windows ?? []) {
     result: r.ratio,
     target: `<= ${r.target}`,
     met: r.met,
+  });
+}
+for (const r of results.primitives ?? []) {
+  summary.push({
+    measurement: r.op,
+    result: r.ratio,
+    target: r.target === null ? "-" : `<= ${r.target}`,
+    met: r.met ?? "-",
   });
 }
 for (const r of results.long ?? []) {

@@ -91,7 +91,7 @@ describe("runStoreContract", () => {
   });
 
   it("capabilities.expiry false leaves out exactly the tests that wait for expiry", () => {
-    assert.equal(count() - count({ capabilities: { expiry: false } }), 22);
+    assert.equal(count() - count({ capabilities: { expiry: false } }), 23);
     assert.equal(count({ areas: ["ttl"] }) - count({ areas: ["ttl"], capabilities: { expiry: false } }), 19);
   });
 
