@@ -11,6 +11,9 @@
  * - `<prefix>:mids:{<eid>}` — the message-id index: a hash from the JSON-encoded id of each
  *   message of the `messages` list to `m`, or `c` once compaction folded it into a summary;
  *   its `''` entry holds the latest summary.
+ * - `<prefix>:ops:{<eid>}` — operation ids of idempotent batches (hash: id -> digest), created by
+ *   the first `batch` with an `operationId`; the scripts derive its name from the meta key, and
+ *   it expires, is cleared and is cleaned up with the conversation.
  * - `<prefix>:reg:{<tag>}` — registry bucket: a sorted set of escaped ids scored by last write.
  *   There is one bucket per Cluster slot, its `<tag>` chosen to hash to that slot, and each
  *   conversation is listed in the bucket of its own slot: registry updates stay inside the
