@@ -148,6 +148,71 @@ describe("convmem stats, list, show, messages, ttl", () => {
     assert.equal(bad.code, 2, bad.stderr);
   });
 
+  it("messages prints the adapters' histories under their own headings (agent items, UI messages, --field)", async () => {
+    const { manager, cli } = namespace();
+    const id = freshId();
+    const memory = manager.getMemory(id);
+    await memory.addMessage("user", "plain history");
+    await memory.extend("agent_items", [
+      { type: "message", role: "user", content: "What is the weather?" },
+      { type: "function_call", name: "get_weather", arguments: '{"city":"Oslo"}', callId: "c1" },
+      {
+        type: "function_call_result",
+        name: "get_weather",
+        callId: "c1",
+        output: { type: "text", text: "sunny" },
+      },
+      { type: "message", role: "assistant", content: [{ type: "output_text", text: "It is sunny." }] },
+    ]);
+    await memory.extend("ui_messages", [
+      { id: "u1", role: "user", parts: [{ type: "text", text: "hi" }] },
+      {
+        id: "a1",
+        role: "assistant",
+        parts: [{ type: "step-start" }, { type: "text", text: "hello" }, { type: "text", text: "there" }],
+      },
+    ]);
+    await memory.extend("my_items", [{ type: "message", role: "user", content: "custom field" }]);
+    const out = await cli("messages", id, "--field", "my_items");
+    assert.equal(out.code, 0, out.stderr);
+    const lines = out.stdout.trimEnd().split("\n");
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith("==")),
+      [
+        "== messages ==",
+        "== agent items (agent_items) ==",
+        "== UI messages (ui_messages) ==",
+        "== my_items (my_items) ==",
+      ],
+    );
+    assert.ok(
+      lines.some((l) => /^function_call\s+get_weather\(\{"city":"Oslo"\}\)$/.test(l)),
+      out.stdout,
+    );
+    assert.ok(
+      lines.some((l) => /^function_call_result\s+get_weather: sunny$/.test(l)),
+      out.stdout,
+    );
+    assert.ok(
+      lines.some((l) => /^assistant\s+It is sunny\.$/.test(l)),
+      out.stdout,
+    );
+    assert.ok(
+      lines.some((l) => /^assistant\s+hello there$/.test(l)),
+      out.stdout,
+    );
+    assert.ok(
+      lines.some((l) => /^user\s+custom field$/.test(l)),
+      out.stdout,
+    );
+    const last = await cli("messages", id, "--limit", "1", "--json");
+    const doc = parseJson(last.stdout) as Record<string, unknown[]>;
+    assert.deepEqual(Object.keys(doc), ["messages", "agent_items", "ui_messages"]);
+    assert.equal(doc.agent_items?.length, 1);
+    const missing = await cli("messages", id, "--field", "nope");
+    assert.equal(missing.code, 1);
+  });
+
   it("ttl shows, sets seconds, and sets none", async () => {
     const { manager, cli } = namespace();
     const id = freshId();

@@ -4,11 +4,19 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ConversationMemory, jsonCodec, type Message } from "../../index.js";
+import { itemLine } from "../adapter-lines.js";
 import { countOption, stringOption } from "../args.js";
 import { type Command, type CommandContext, notFound } from "../command.js";
+import { CliError } from "../errors.js";
 import { encodedTree, messageLine } from "../format.js";
 
-/** `convmem messages <id> [--limit N] [--before ID] [--max-tokens N]` */
+/** The adapters' default history fields, printed by `convmem messages` when present. */
+const ADAPTER_FIELDS = [
+  { field: "agent_items", title: "agent items" },
+  { field: "ui_messages", title: "UI messages" },
+] as const;
+
+/** `convmem messages <id> [--limit N] [--before ID] [--max-tokens N] [--field F]` */
 export const messages: Command = {
   name: "messages",
   summary: "a conversation's messages, oldest first, one line each (time, role, content)",
@@ -16,12 +24,20 @@ export const messages: Command = {
   details:
     "A conversation that does not exist is reported as not found (exit 1). --before pages back " +
     "(the messages older than that message id; an unknown id exits 1); --max-tokens keeps the " +
-    "newest messages that fit the budget under the default count (ceil(bytes / 4) per message).",
+    "newest messages that fit the budget under the default count (ceil(bytes / 4) per message).\n" +
+    "The framework adapters' histories — OpenAI Agents session items (agent_items) and AI SDK UI " +
+    "messages (ui_messages), or the list field given with --field — follow under their own headings " +
+    "(type or role, text), the newest --limit of each.",
   example: "messages conv_123 --limit 20 --before sms-4711",
   options: {
-    limit: { type: "string", value: "N", description: "only the last N messages" },
+    limit: { type: "string", value: "N", description: "only the last N messages (and items)" },
     before: { type: "string", value: "ID", description: "only messages older than message ID" },
     "max-tokens": { type: "string", value: "N", description: "only the newest messages that fit N tokens" },
+    field: {
+      type: "string",
+      value: "F",
+      description: "also print list field F (agent items or UI messages)",
+    },
   },
   minArgs: 1,
   maxArgs: 1,
@@ -29,19 +45,56 @@ export const messages: Command = {
     const limit = countOption(values, "limit", 0, "messages");
     const maxTokens = countOption(values, "max-tokens", 0, "messages");
     const before = stringOption(values, "before");
+    const extra = stringOption(values, "field");
     const memory = ctx.manager().getMemory(id);
     const history = await memory.getMessages({
       ...(limit === undefined ? {} : { limit }),
       ...(maxTokens === undefined ? {} : { maxTokens }),
       ...(before === undefined ? {} : { before }),
     });
+    const wanted = [
+      ...ADAPTER_FIELDS.map((a) => ({ ...a })),
+      ...(extra === undefined ? [] : [{ field: extra, title: extra }]),
+    ];
+    const sections: Array<{ field: string; title: string; items: unknown[] }> = [];
+    for (const { field, title } of wanted) {
+      if (sections.some((s) => s.field === field)) continue;
+      if (!(await memory.has(field))) {
+        if (field === extra) throw notFoundField(id, field);
+        continue;
+      }
+      const items = await memory.getList(field, limit === undefined ? {} : { start: -limit });
+      sections.push({ field, title, items: limit === 0 ? [] : items });
+    }
     // An empty history is either a conversation without messages (fine) or none at all.
-    if (history.length === 0 && (await memory.getTtl()) === undefined) throw notFound(id);
-    if (ctx.json) ctx.printJson(encodedTree(history));
-    else for (const message of history) ctx.print(messageLine(message));
+    if (history.length === 0 && sections.length === 0 && (await memory.getTtl()) === undefined)
+      throw notFound(id);
+    if (ctx.json) {
+      if (sections.length === 0) ctx.printJson(encodedTree(history));
+      else
+        ctx.printJson({
+          messages: encodedTree(history),
+          ...Object.fromEntries(sections.map((s) => [s.field, encodedTree(s.items)])),
+        });
+      return 0;
+    }
+    if (sections.length > 0 && history.length > 0) ctx.print("== messages ==");
+    for (const message of history) ctx.print(messageLine(message));
+    for (const section of sections) {
+      ctx.print(`== ${section.title} (${section.field}) ==`);
+      for (const item of section.items) ctx.print(itemLine(item));
+    }
     return 0;
   },
 };
+
+/** `--field F` that the conversation does not have. */
+function notFoundField(id: string, field: string): CliError {
+  return new CliError(
+    `conversation ${JSON.stringify(id)} has no field ${JSON.stringify(field)}`,
+    "ERR_NOT_FOUND",
+  );
+}
 
 /** Identifies a message within the history (ids are unique while held). */
 const keyOf = (m: Message) => `${m.timestamp}\u0000${m.id}`;
