@@ -131,9 +131,14 @@ export class ConvmemSaver extends BaseCheckpointSaver {
   /** The ordered, deserialized pending writes of a stored writes record. */
   private async pending(w: StoredWrites | undefined): Promise<CheckpointPendingWrite[]> {
     if (w === undefined) return [];
-    const sorted = [...w.writes].sort((a, b) => compareWritesSortKeys([a[4], a[0], a[1]], [b[4], b[0], b[1]]));
+    const sorted = [...w.writes].sort((a, b) =>
+      compareWritesSortKeys([a[4], a[0], a[1]], [b[4], b[0], b[1]]),
+    );
     return Promise.all(
-      sorted.map(async ([taskId, , channel, value]) => [taskId, channel, await this.load(value)] as CheckpointPendingWrite),
+      sorted.map(
+        async ([taskId, , channel, value]) =>
+          [taskId, channel, await this.load(value)] as CheckpointPendingWrite,
+      ),
     );
   }
 
@@ -154,7 +159,8 @@ export class ConvmemSaver extends BaseCheckpointSaver {
       if (isSerialized(blob) && blob.t !== "empty") values.push([channel, await this.load(blob)]);
     }
     checkpoint.channel_values = Object.fromEntries(values);
-    if (checkpoint.v < 4 && record.parent !== null) await this.migrateSends(checkpoint, memory, ns, record.parent);
+    if (checkpoint.v < 4 && record.parent !== null)
+      await this.migrateSends(checkpoint, memory, ns, record.parent);
     const tuple: CheckpointTuple = {
       config: { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: id } },
       checkpoint,
@@ -162,7 +168,9 @@ export class ConvmemSaver extends BaseCheckpointSaver {
       pendingWrites: await this.pending(writes),
     };
     if (record.parent !== null) {
-      tuple.parentConfig = { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: record.parent } };
+      tuple.parentConfig = {
+        configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: record.parent },
+      };
     }
     return tuple;
   }
@@ -170,7 +178,9 @@ export class ConvmemSaver extends BaseCheckpointSaver {
   /** Checkpoints before v4 kept pending sends as the parent's TASKS writes (as `MemorySaver`). */
   private async migrateSends(checkpoint: Checkpoint, memory: ConversationMemory, ns: string, parent: string) {
     const w = (await memory.mapGet(FIELDS.writes, mapKey([ns, parent]))) as StoredWrites | undefined;
-    const sends = (await this.pending(w)).filter(([, channel]) => channel === TASKS).map(([, , value]) => value);
+    const sends = (await this.pending(w))
+      .filter(([, channel]) => channel === TASKS)
+      .map(([, , value]) => value);
     checkpoint.channel_values ??= {};
     checkpoint.channel_values[TASKS] = sends;
     checkpoint.channel_versions ??= {};
@@ -195,7 +205,12 @@ export class ConvmemSaver extends BaseCheckpointSaver {
       { field: FIELDS.writes, key: mapKey([ns, id]) },
     ]);
     const read = await memory.getMany(specs);
-    const found: Array<{ ns: string; id: string; record: StoredCheckpoint; writes: StoredWrites | undefined }> = [];
+    const found: Array<{
+      ns: string;
+      id: string;
+      record: StoredCheckpoint;
+      writes: StoredWrites | undefined;
+    }> = [];
     for (const [i, [ns, id]] of refs.entries()) {
       const record = read[2 * i] as StoredCheckpoint | undefined;
       if (record === undefined) continue;
@@ -203,7 +218,9 @@ export class ConvmemSaver extends BaseCheckpointSaver {
       found.push({ ns, id, record, writes: read[2 * i + 1] as StoredWrites | undefined });
     }
     const keys = [
-      ...new Set(found.flatMap(({ ns, record }) => Object.entries(record.versions).map(([c, v]) => blobKey(ns, c, v)))),
+      ...new Set(
+        found.flatMap(({ ns, record }) => Object.entries(record.versions).map(([c, v]) => blobKey(ns, c, v))),
+      ),
     ];
     const values = keys.length > 0 ? await memory.mapGetMany(FIELDS.blobs, keys) : [];
     const blobs = new Map(keys.map((k, i) => [k, values[i]]));
@@ -249,7 +266,10 @@ export class ConvmemSaver extends BaseCheckpointSaver {
    * `before` and `filter` add the entries they skip. Without `thread_id`, every conversation
    * of the registry (`manager.conversations()`), never `KEYS`/`SCAN`.
    */
-  override async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
+  override async *list(
+    config: RunnableConfig,
+    options: CheckpointListOptions = {},
+  ): AsyncGenerator<CheckpointTuple> {
     const { before, filter } = options;
     let limit = options.limit;
     if (limit !== undefined && limit <= 0) return;
@@ -340,7 +360,12 @@ export class ConvmemSaver extends BaseCheckpointSaver {
    * `put`, `getTuple` or `putWrites`). As `MemorySaver`: a write at an index the task already
    * wrote is kept, special channels (`WRITES_IDX_MAP`) replace theirs.
    */
-  override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string) {
+  override async putWrites(
+    config: RunnableConfig,
+    writes: PendingWrite[],
+    taskId: string,
+    taskPath?: string,
+  ) {
     const threadId = required(config, "put writes");
     const id: unknown = config.configurable?.checkpoint_id;
     if (typeof id !== "string" || id === "") {
@@ -350,7 +375,13 @@ export class ConvmemSaver extends BaseCheckpointSaver {
     const incoming: StoredWrite[] = await Promise.all(
       writes.map(
         async ([channel, value], i) =>
-          [taskId, WRITES_IDX_MAP[channel] ?? i, channel, await this.dump(value), taskPath ?? ""] as StoredWrite,
+          [
+            taskId,
+            WRITES_IDX_MAP[channel] ?? i,
+            channel,
+            await this.dump(value),
+            taskPath ?? "",
+          ] as StoredWrite,
       ),
     );
     const key = mapKey([ns, id]);
@@ -366,7 +397,12 @@ export class ConvmemSaver extends BaseCheckpointSaver {
     await run;
   }
 
-  private async mergeWrites(threadId: string, key: string, rev: string, incoming: StoredWrite[]): Promise<void> {
+  private async mergeWrites(
+    threadId: string,
+    key: string,
+    rev: string,
+    incoming: StoredWrite[],
+  ): Promise<void> {
     const memory = this.memory(threadId);
     const ck = `${threadId}\u0000${key}`;
     let current: StoredWrites = this.writesCache.get(ck) ?? { rev: 0, writes: [] };
@@ -400,7 +436,10 @@ export class ConvmemSaver extends BaseCheckpointSaver {
         return;
       } catch (err) {
         if (!(err instanceof GuardFailedError) || attempt >= RETRIES) throw err;
-        current = ((await memory.mapGet(FIELDS.writes, key)) as StoredWrites | undefined) ?? { rev: 0, writes: [] };
+        current = ((await memory.mapGet(FIELDS.writes, key)) as StoredWrites | undefined) ?? {
+          rev: 0,
+          writes: [],
+        };
       }
     }
   }

@@ -16,7 +16,9 @@ validate({
   checkpointerName: "ConvmemSaver",
   beforeAllTimeout: 30_000,
   async beforeAll() {
-    client = target.rootNodes ? createCluster({ rootNodes: target.rootNodes }) : createClient({ url: target.url });
+    client = target.rootNodes
+      ? createCluster({ rootNodes: target.rootNodes })
+      : createClient({ url: target.url });
     await client.connect();
   },
   async afterAll() {
