@@ -79,4 +79,22 @@ describe("dependency direction (STYLE.md)", () => {
       [],
     );
   });
+  it("langgraph/ is built on the public entry only (and node: builtins, @langchain packages)", () => {
+    assert.deepEqual(edges(/^langgraph\//, /^(?!langgraph\/|index\.ts$|node:|@langchain\/)/), []);
+  });
+
+  it('`import "convmem"` never loads a framework adapter or a framework package', () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const target of graph.get(file) ?? []) visit(target);
+    };
+    visit("index.ts");
+    assert.ok(seen.size > 20, `followed ${seen.size} modules from index.ts`);
+    const frameworks = [...seen].filter((m) =>
+      /^(langgraph|otel)\/|^@langchain\/|^@opentelemetry\/|^ai$|^@openai\//.test(m),
+    );
+    assert.deepEqual(frameworks, []);
+  });
 });
