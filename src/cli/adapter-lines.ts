@@ -4,7 +4,9 @@
  * and its text parts joined). Shapes are recognised per element, so a `--field` of either kind
  * prints right; anything else prints as compact JSON.
  */
-import { printable } from "./format.js";
+import { createHash } from "node:crypto";
+import type { ConversationMemory } from "../index.js";
+import { isoTime, printable } from "./format.js";
 
 type Loose = Record<string, unknown>;
 
@@ -65,4 +67,59 @@ export function itemLine(item: unknown): string {
   }
   if (type === "reasoning") return `${pad(type)}  ${printable(textOf(item.content))}`;
   return `${pad(type ?? "item")}  ${printable(JSON.stringify(item))}`;
+}
+
+/** The LangGraph saver's fields (docs/langgraph.md): its put log and its checkpoint records. */
+export const LANGGRAPH_LOG = "langgraph:log";
+export const LANGGRAPH_CHECKPOINTS = "langgraph:checkpoints";
+
+/** The saver's map key of a tuple of strings (its JSON text; `sha256:<hex>` beyond 512 bytes). */
+function checkpointKey(parts: readonly string[]): string {
+  const text = JSON.stringify(parts);
+  if (Buffer.byteLength(text, "utf8") <= 512) return text;
+  return `sha256:${createHash("sha256").update(text).digest("hex")}`;
+}
+
+/** A serde value as the saver stores it: JSON text in `s` is parsed; anything else is opaque. */
+function serdeJson(stored: unknown): Loose | undefined {
+  if (!isObject(stored) || typeof stored.s !== "string") return undefined;
+  try {
+    const parsed: unknown = JSON.parse(stored.s);
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The newest `limit` (all when undefined) checkpoints of a LangGraph thread, one line each:
+ * `time  id  step N  source  [namespace]`, oldest first; [] when the saver stored nothing.
+ */
+export async function checkpointLines(
+  memory: ConversationMemory,
+  limit: number | undefined,
+): Promise<string[]> {
+  if (limit === 0) return [];
+  const log = (await memory.getList(
+    LANGGRAPH_LOG,
+    limit === undefined ? {} : { start: -limit },
+  )) as unknown[];
+  const refs = log.filter(
+    (e): e is [string, string] => Array.isArray(e) && typeof e[0] === "string" && typeof e[1] === "string",
+  );
+  if (refs.length === 0) return [];
+  const records = await memory.mapGetMany(
+    LANGGRAPH_CHECKPOINTS,
+    refs.map((r) => checkpointKey(r)),
+  );
+  return refs.map(([ns, id], i) => {
+    const record = records[i];
+    const checkpoint = isObject(record) ? serdeJson(record.checkpoint) : undefined;
+    const metadata = isObject(record) ? serdeJson(record.metadata) : undefined;
+    const ts = typeof checkpoint?.ts === "string" ? Date.parse(checkpoint.ts) : Number.NaN;
+    const time = Number.isNaN(ts) ? "-".padEnd(24) : isoTime(ts);
+    const step = typeof metadata?.step === "number" ? `step ${metadata.step}` : "step ?";
+    const source = typeof metadata?.source === "string" ? metadata.source : "?";
+    return `${time}  ${printable(id)}  ${step}  ${source}${ns === "" ? "" : `  [${printable(ns)}]`}`;
+  });
 }

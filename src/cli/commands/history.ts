@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ConversationMemory, jsonCodec, type Message } from "../../index.js";
-import { itemLine } from "../adapter-lines.js";
+import { checkpointLines, itemLine, LANGGRAPH_LOG } from "../adapter-lines.js";
 import { countOption, stringOption } from "../args.js";
 import { type Command, type CommandContext, notFound } from "../command.js";
 import { CliError } from "../errors.js";
@@ -27,7 +27,8 @@ export const messages: Command = {
     "newest messages that fit the budget under the default count (ceil(bytes / 4) per message).\n" +
     "The framework adapters' histories — OpenAI Agents session items (agent_items) and AI SDK UI " +
     "messages (ui_messages), or the list field given with --field — follow under their own headings " +
-    "(type or role, text), the newest --limit of each.",
+    "(type or role, text), the newest --limit of each; a LangGraph thread's checkpoints (time, id, " +
+    "step, source) after them, the newest --limit (default 20).",
   example: "messages conv_123 --limit 20 --before sms-4711",
   options: {
     limit: { type: "string", value: "N", description: "only the last N messages (and items)" },
@@ -66,9 +67,10 @@ export const messages: Command = {
       const items = await memory.getList(field, limit === undefined ? {} : { start: -limit });
       sections.push({ field, title, items: limit === 0 ? [] : items });
     }
+    const checkpoints = (await memory.has(LANGGRAPH_LOG)) ? await checkpointLines(memory, limit ?? 20) : [];
     // An empty history is either a conversation without messages (fine) or none at all.
-    if (history.length === 0 && sections.length === 0 && (await memory.getTtl()) === undefined)
-      throw notFound(id);
+    const empty = history.length === 0 && sections.length === 0 && checkpoints.length === 0;
+    if (empty && (await memory.getTtl()) === undefined) throw notFound(id);
     if (ctx.json) {
       if (sections.length === 0) ctx.printJson(encodedTree(history));
       else
@@ -78,11 +80,15 @@ export const messages: Command = {
         });
       return 0;
     }
-    if (sections.length > 0 && history.length > 0) ctx.print("== messages ==");
+    if ((sections.length > 0 || checkpoints.length > 0) && history.length > 0) ctx.print("== messages ==");
     for (const message of history) ctx.print(messageLine(message));
     for (const section of sections) {
       ctx.print(`== ${section.title} (${section.field}) ==`);
       for (const item of section.items) ctx.print(itemLine(item));
+    }
+    if (checkpoints.length > 0) {
+      ctx.print(`== LangGraph checkpoints (${LANGGRAPH_LOG}, newest ${checkpoints.length}) ==`);
+      for (const line of checkpoints) ctx.print(line);
     }
     return 0;
   },
