@@ -73,6 +73,39 @@ describe("dependency direction (STYLE.md)", () => {
     assert.deepEqual(edges(/^inspector\//, /^(?!inspector\/|cli\/errors\.ts$|index\.ts$|node:)/), []);
   });
 
+  it("ai-sdk/ is built on the public entry only, and imports `ai` for types only", () => {
+    assert.deepEqual(edges(/^ai-sdk\//, /^(?!ai-sdk\/|index\.ts$|ai$)/), []);
+    for (const [file] of graph) {
+      if (!file.startsWith("ai-sdk/")) continue;
+      const text = readFileSync(join(SRC, file), "utf8");
+      for (const m of text.matchAll(/^\s*(import|export)\s+([^;]*?)from\s+"ai"/gms))
+        assert.match(m[2] as string, /^type\s/, `${file}: a value import of "ai"`);
+    }
+  });
+
+  it('import "convmem" never reaches a framework (ai, @openai, @langchain, @opentelemetry)', () => {
+    const seen = new Set<string>();
+    const bare = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const spec of graph.get(file) ?? []) {
+        if (graph.has(spec)) visit(spec);
+        else if (!spec.startsWith("node:")) bare.add(spec);
+      }
+    };
+    visit("index.ts");
+    assert.ok(seen.size > 10, `walked ${seen.size} modules`);
+    assert.deepEqual(
+      [...seen].filter((f) => /^(ai-sdk|otel|openai-agents|langgraph)\//.test(f)),
+      [],
+    );
+    assert.deepEqual(
+      [...bare].filter((s) => /^(ai|ai7)$|^@(openai|langchain|opentelemetry)\//.test(s)),
+      [],
+    );
+  });
+
   it("leaf modules (keys, codec, errors, validate) import only each other", () => {
     assert.deepEqual(
       edges(/^(keys|codec|errors|validate)\.ts$/, /^(?!(keys|codec|errors|validate)\.ts$|node:)/),

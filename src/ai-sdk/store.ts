@@ -1,0 +1,301 @@
+/**
+ * The chat store: a chat is the list field `ui_messages` (the UIMessages, in order) and the
+ * string field `ui_messages:rev` (a random token every write of the store replaces). A write is
+ * one `batch` guarded by the token it was diffed against, so it applies to exactly the list it
+ * was computed from, and sends only the messages that are new or changed (`splice`/`extend`).
+ * The store remembers the last chats it read or wrote (token, ids and texts), so a save right
+ * after a load or a save sends one batch and reads nothing; a stale memory fails the guard and
+ * the store reads the chat and diffs again.
+ */
+import type { UIMessage } from "ai";
+import {
+  type BatchGuard,
+  type BatchWrite,
+  ConflictError,
+  GuardFailedError,
+  getMemoryManager,
+  type MemoryManager,
+  ValidationError,
+} from "../index.js";
+import { adoptStored, type Entry, entriesOf } from "./messages.js";
+import { type PersistStreamOptions, persistStream, type StreamPersistence } from "./stream.js";
+
+/** What the store knows of a stored chat at one revision. */
+interface Snapshot {
+  readonly rev: string | undefined;
+  readonly ids: readonly string[];
+  readonly texts: readonly string[];
+}
+
+/** How many chats a store remembers (least recently used dropped first). */
+export const REMEMBERED_CHATS = 64;
+/** Attempts of a write whose guard keeps failing under contention before `ConflictError`. */
+export const MAX_ATTEMPTS = 100;
+
+/** Options of {@link createChatStore}. */
+export interface ChatStoreOptions {
+  /** The manager whose conversations hold the chats. @default getMemoryManager() */
+  manager?: MemoryManager;
+  /**
+   * The list field of a chat's messages; the revision token lives in `<field>:rev`.
+   * @default "ui_messages"
+   */
+  field?: string;
+}
+
+/** Options of {@link ChatStore.loadChat}. */
+export interface LoadChatOptions {
+  /** Only the newest `limit` messages (in order); `limit <= 0`: `[]`. @default all */
+  limit?: number;
+}
+
+/** A chat and its messages, as `saveChat` and `upsertMessages` take them. */
+export interface ChatMessages<M extends UIMessage = UIMessage> {
+  chatId: string;
+  messages: readonly M[];
+}
+
+const OPTION_NAMES = ["manager", "field"];
+
+function checkObject(value: unknown, what: string, names: readonly string[]): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new ValidationError(`${what} must be an object`);
+  for (const key of Object.keys(value))
+    if (!names.includes(key))
+      throw new ValidationError(
+        `${what}: unknown option ${JSON.stringify(key)} (known: ${names.join(", ")})`,
+      );
+  return value as Record<string, unknown>;
+}
+
+function checkChatId(chatId: unknown): string {
+  if (typeof chatId !== "string" || chatId === "")
+    throw new ValidationError("chatId must be a non-empty string");
+  return chatId;
+}
+
+const pause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+
+/** Chat persistence for the AI SDK on convmem (see {@link createChatStore}). */
+export class ChatStore<M extends UIMessage = UIMessage> {
+  readonly manager: MemoryManager;
+  /** The list field of the messages. */
+  readonly field: string;
+  /** The field of the revision token. */
+  readonly revField: string;
+  readonly #known = new Map<string, Snapshot>();
+
+  constructor(options: ChatStoreOptions = {}) {
+    const opts = checkObject(options, "createChatStore options", OPTION_NAMES);
+    const field = opts.field ?? "ui_messages";
+    if (typeof field !== "string" || field === "")
+      throw new ValidationError("field must be a non-empty string");
+    this.manager = (opts.manager as MemoryManager | undefined) ?? getMemoryManager();
+    this.field = field;
+    this.revField = `${field}:rev`;
+  }
+
+  /**
+   * The chat's messages in order (`[]` for a new chat); with `limit`, the newest `limit`.
+   * The messages are deep-frozen: copy one (`structuredClone`) to edit it.
+   */
+  async loadChat(chatId: string, options: LoadChatOptions = {}): Promise<M[]> {
+    const id = checkChatId(chatId);
+    const { limit } = checkObject(options, "loadChat options", ["limit"]);
+    if (limit !== undefined && !Number.isInteger(limit))
+      throw new ValidationError("limit must be an integer");
+    const memory = this.manager.getMemory(id);
+    if (typeof limit === "number") {
+      if (limit <= 0) return [];
+      const values = await memory.getList(this.field, { start: -limit });
+      return values.map((v) => adoptStored<M>(v));
+    }
+    const snapshot = await this.#read(id);
+    return snapshot.messages;
+  }
+
+  /**
+   * Makes the chat exactly `messages` in one atomic step: new messages appended, changed ones
+   * replaced in place, the stored ones missing from the list removed; unchanged messages are
+   * not sent. Every message needs a non-empty, distinct `id` (`ValidationError`, nothing
+   * written).
+   */
+  async saveChat(input: ChatMessages<M>): Promise<void> {
+    const { chatId, messages } = checkObject(input, "saveChat argument", ["chatId", "messages"]);
+    const id = checkChatId(chatId);
+    const entries = entriesOf(messages, "messages");
+    await this.#write(id, (known) => this.#saveWrites(known, entries));
+  }
+
+  /**
+   * Merges `messages` into the chat by id in one atomic step: new ones appended in order,
+   * changed ones replaced in place, nothing removed. Concurrent upserts lose nothing.
+   */
+  async upsertMessages(input: ChatMessages<M>): Promise<void> {
+    const { chatId, messages } = checkObject(input, "upsertMessages argument", ["chatId", "messages"]);
+    const id = checkChatId(chatId);
+    const entries = entriesOf(messages, "messages");
+    if (entries.length === 0) return;
+    await this.#write(id, (known) => this.#upsertWrites(known, entries));
+  }
+
+  /**
+   * Saves the in-flight reply while it streams: the chat becomes `originalMessages` plus the
+   * partial assistant message after `everyChunks` chunks or `everyMs` ms (whichever first, at
+   * most one save in flight), and the hook passed as `onFinish`/`onEnd` saves the SDK's final
+   * list after the last partial save, replacing the partial reply in place.
+   *
+   * @example
+   * ```ts
+   * const persist = chats.persistStream({ chatId, originalMessages: messages });
+   * return result.toUIMessageStreamResponse({
+   *   originalMessages: messages,
+   *   generateMessageId: () => crypto.randomUUID(),
+   *   consumeSseStream: persist.consumeSseStream,
+   *   onFinish: persist.onFinish, // ai 7: onEnd: persist.onFinish
+   * });
+   * ```
+   */
+  persistStream(options: PersistStreamOptions<M>): StreamPersistence<M> {
+    return persistStream(this, options);
+  }
+
+  /** Removes the chat (its messages and revision token), nothing else of the conversation. */
+  async deleteChat(chatId: string): Promise<boolean> {
+    const id = checkChatId(chatId);
+    this.#known.delete(id);
+    const { results } = await this.manager.getMemory(id).batch([
+      { op: "delete", field: this.field },
+      { op: "delete", field: this.revField },
+    ]);
+    return results?.[0] === true;
+  }
+
+  /** Reads the chat as of one moment and remembers it. */
+  async #read(chatId: string): Promise<{ snapshot: Snapshot; messages: M[] }> {
+    const [rev, list] = await this.manager.getMemory(chatId).getMany([this.revField, this.field]);
+    const messages = (Array.isArray(list) ? list : []).map((v) => adoptStored<M>(v));
+    const snapshot: Snapshot = {
+      rev: typeof rev === "string" ? rev : undefined,
+      ids: messages.map((m) => String((m as { id?: unknown }).id)),
+      texts: messages.map((m) => JSON.stringify(m)),
+    };
+    this.#remember(chatId, snapshot);
+    return { snapshot, messages };
+  }
+
+  #remember(chatId: string, snapshot: Snapshot): void {
+    this.#known.delete(chatId);
+    this.#known.set(chatId, snapshot);
+    if (this.#known.size > REMEMBERED_CHATS) {
+      const oldest = this.#known.keys().next().value;
+      if (oldest !== undefined) this.#known.delete(oldest);
+    }
+  }
+
+  /**
+   * Plans against what is known (or read), writes in one guarded batch that also replaces the
+   * token, and starts over from a fresh read when the guard fails.
+   */
+  async #write(
+    chatId: string,
+    plan: (known: Snapshot) => { writes: BatchWrite[]; after: Snapshot } | undefined,
+  ): Promise<void> {
+    const memory = this.manager.getMemory(chatId);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const known =
+        (attempt === 0 ? this.#known.get(chatId) : undefined) ?? (await this.#read(chatId)).snapshot;
+      const planned = plan(known);
+      if (planned === undefined) return;
+      const guard: BatchGuard =
+        known.rev === undefined
+          ? { field: this.revField, absent: true }
+          : { field: this.revField, equals: known.rev };
+      try {
+        await memory.batch(
+          [...planned.writes, { op: "set", field: this.revField, value: planned.after.rev }],
+          {
+            guards: [guard],
+          },
+        );
+        this.#remember(chatId, planned.after);
+        return;
+      } catch (err) {
+        this.#known.delete(chatId);
+        if (!(err instanceof GuardFailedError)) throw err;
+        if (attempt > 0) await pause(attempt);
+      }
+    }
+    throw new ConflictError(
+      `chat ${JSON.stringify(chatId)}: gave up after ${MAX_ATTEMPTS} attempts under contention`,
+    );
+  }
+
+  /** The writes that make `known` into `entries`; a no-op save still checks the token. */
+  #saveWrites(
+    known: Snapshot,
+    entries: readonly Entry[],
+  ): { writes: BatchWrite[]; after: Snapshot } | undefined {
+    const field = this.field;
+    const writes: BatchWrite[] = [];
+    const stored = known.texts;
+    const common = Math.min(stored.length, entries.length);
+    for (let i = 0; i < common; ) {
+      if ((entries[i] as Entry).text === stored[i]) {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < common && (entries[j] as Entry).text !== stored[j]) j++;
+      writes.push({
+        op: "splice",
+        field,
+        start: i,
+        deleteCount: j - i,
+        items: entries.slice(i, j).map((e) => e.value),
+      });
+      i = j;
+    }
+    if (entries.length > stored.length)
+      writes.push({ op: "extend", field, values: entries.slice(stored.length).map((e) => e.value) });
+    else if (entries.length < stored.length)
+      writes.push({
+        op: "splice",
+        field,
+        start: entries.length,
+        deleteCount: stored.length - entries.length,
+      });
+    if (writes.length === 0 && known.rev === undefined && stored.length === 0) return undefined; // a new, empty chat
+    const rev = writes.length === 0 && known.rev !== undefined ? known.rev : globalThis.crypto.randomUUID();
+    return { writes, after: { rev, ids: entries.map((e) => e.id), texts: entries.map((e) => e.text) } };
+  }
+
+  /** The writes that merge `entries` into `known` by id. */
+  #upsertWrites(known: Snapshot, entries: readonly Entry[]): { writes: BatchWrite[]; after: Snapshot } {
+    const field = this.field;
+    const at = new Map(known.ids.map((id, i) => [id, i]));
+    const ids = [...known.ids];
+    const texts = [...known.texts];
+    const writes: BatchWrite[] = [];
+    const added: Entry[] = [];
+    for (const entry of entries) {
+      const i = at.get(entry.id);
+      if (i === undefined) added.push(entry);
+      else if (texts[i] !== entry.text) {
+        writes.push({ op: "splice", field, start: i, deleteCount: 1, items: [entry.value] });
+        texts[i] = entry.text;
+      }
+    }
+    if (added.length > 0) {
+      writes.push({ op: "extend", field, values: added.map((e) => e.value) });
+      for (const e of added) {
+        ids.push(e.id);
+        texts.push(e.text);
+      }
+    }
+    // Nothing to change still checks the token: what was known may be stale.
+    const rev = writes.length === 0 && known.rev !== undefined ? known.rev : globalThis.crypto.randomUUID();
+    return { writes, after: { rev, ids, texts } };
+  }
+}
