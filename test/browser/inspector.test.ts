@@ -149,6 +149,27 @@ describe("convmem inspect in Chromium", () => {
     assert.match((await page.textContent("#history-title")) ?? "", /1 new since opened/);
   });
 
+  it("shows a LangGraph thread's checkpoints, newest first, with step and source", async () => {
+    const { Annotation, END, START, StateGraph } = await import("@langchain/langgraph");
+    const { ConvmemSaver } = await import("../../src/langgraph/index.js");
+    const State = Annotation.Root({
+      steps: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+    });
+    const graph = new StateGraph(State)
+      .addNode("a", () => ({ steps: ["a"] }))
+      .addEdge(START, "a")
+      .addEdge("a", END)
+      .compile({ checkpointer: new ConvmemSaver({ manager }) });
+    const thread = `graph-${Date.now()}`;
+    await graph.invoke({ steps: [] }, { configurable: { thread_id: thread } });
+    const page = await browser.newPage();
+    await page.goto(`${readOnly.url}#/c/${encodeURIComponent(thread)}`);
+    await page.waitForSelector("#langgraph-checkpoints tr[data-id]");
+    const rows = page.locator("#langgraph-checkpoints tr[data-id]");
+    assert.equal(await rows.count(), 3, "input, loop step 0 and step 1");
+    assert.match((await rows.first().textContent()) ?? "", /1\s*loop\s*\(root\)/);
+  });
+
   it("without --allow-writes the write buttons are off and the API refuses writes", async () => {
     const [first] = await newestFirst();
     const id = first?.conversationId ?? "";

@@ -320,7 +320,63 @@ function showList() {
 const RENDERERS = {
   agent_items: { title: "Agent session items", render: renderAgentItems },
   ui_messages: { title: "Chat UI messages", render: renderUiMessages },
+  "langgraph:checkpoints": { title: "LangGraph checkpoints", render: renderCheckpoints, map: true },
 };
+
+/** A LangGraph serde value as convmem/langgraph stores it: JSON text in `s` is parsed. */
+function serdeJson(stored) {
+  if (stored === null || typeof stored !== "object" || typeof stored.s !== "string") return undefined;
+  try {
+    return JSON.parse(stored.s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** LangGraph checkpoints (map `["ns","id"]` -> record): newest first, step, source, namespace. */
+function renderCheckpoints(records) {
+  const rows = Object.entries(records).map(([key, record]) => {
+    let ns = "";
+    let id = key;
+    try {
+      const parts = JSON.parse(key);
+      if (Array.isArray(parts)) [ns, id] = parts;
+    } catch {}
+    const checkpoint = serdeJson(record?.checkpoint);
+    const metadata = serdeJson(record?.metadata);
+    return {
+      ns,
+      id,
+      ts: checkpoint?.ts ?? "",
+      step: metadata?.step,
+      source: metadata?.source,
+      checkpoint,
+      metadata,
+    };
+  });
+  rows.sort((a, b) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : 0));
+  return el(
+    "table",
+    { class: "checkpoints", id: "langgraph-checkpoints" },
+    el(
+      "tr",
+      {},
+      ["time", "checkpoint", "step", "source", "namespace", ""].map((h) => el("th", {}, h)),
+    ),
+    rows.map((r) =>
+      el(
+        "tr",
+        { "data-id": r.id },
+        el("td", {}, r.ts ? fmtTime(Date.parse(r.ts)) : "-"),
+        el("td", { class: "dim" }, String(r.id)),
+        el("td", {}, r.step === undefined ? "?" : String(r.step)),
+        el("td", {}, r.source ?? "?"),
+        el("td", {}, r.ns === "" ? "(root)" : String(r.ns)),
+        el("td", {}, rawDetails("checkpoint", { checkpoint: r.checkpoint, metadata: r.metadata })),
+      ),
+    ),
+  );
+}
 
 function textOf(content) {
   if (typeof content === "string") return content;
@@ -553,12 +609,15 @@ function renderAdapters(conv) {
   const sections = [];
   for (const [name, value] of conv.fields) {
     const r = RENDERERS[name];
-    if (r === undefined || !Array.isArray(value)) continue;
+    if (r === undefined) continue;
+    const isMap = value !== null && typeof value === "object" && !Array.isArray(value);
+    if (r.map ? !isMap : !Array.isArray(value)) continue;
+    const count = r.map ? Object.keys(value).length : value.length;
     sections.push(
       el(
         "section",
         { "data-adapter": name },
-        el("h3", {}, `${r.title} (${name}, ${value.length})`),
+        el("h3", {}, `${r.title} (${name}, ${count})`),
         r.render(value),
       ),
     );
