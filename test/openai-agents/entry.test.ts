@@ -1,12 +1,16 @@
 /**
- * The package shape of `convmem/openai-agents`: the subpath resolves (types included), and the
- * main entry `convmem` never loads it or the SDK (an optional peer dependency).
+ * The package shape of `convmem/openai-agents`: the subpath resolves (types included), the
+ * main entry `convmem` never loads it or the SDK (an optional peer dependency), and the default
+ * manager is the shared one.
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { it } from "node:test";
+import { getMemoryManager, InMemoryStore } from "../../src/index.js";
+import { ConvmemSession } from "../../src/openai-agents/index.js";
 import { repoRoot } from "../helpers/node-child.js";
+import { userMessage } from "./helpers.js";
 
 const dist = join(repoRoot, "dist");
 
@@ -53,4 +57,20 @@ it("convmem/openai-agents is an export with types; the main entry never loads it
     [...main.bare].filter((s) => s.startsWith("@openai/")),
     [],
   );
+});
+
+it("without a manager, the session uses the shared manager of the moment", async () => {
+  const first = getMemoryManager({ store: new InMemoryStore() });
+  const session = new ConvmemSession({ sessionId: "shared" });
+  await session.addItems([userMessage("in the first shared manager")]);
+  assert.deepEqual(await first.getMemory("shared").getList("agent_items"), [
+    userMessage("in the first shared manager"),
+  ]);
+  await first.close();
+  const second = getMemoryManager({ store: new InMemoryStore() });
+  try {
+    assert.deepEqual(await session.getItems(), [], "a closed shared manager is replaced, not used");
+  } finally {
+    await second.close();
+  }
 });

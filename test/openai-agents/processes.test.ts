@@ -12,27 +12,8 @@ import type { AgentInputItem } from "@openai/agents-core";
 import { createMemoryManager, type MemoryManager } from "../../src/index.js";
 import { ConvmemSession } from "../../src/openai-agents/index.js";
 import { fixture, type NodeChild, runNode } from "../helpers/node-child.js";
-import { startCluster } from "../helpers/redis-cluster.js";
-import { startRedis } from "../helpers/redis-server.js";
-import { freshId, selectedTargets } from "../helpers/targets.js";
-import { userMessage } from "./helpers.js";
-
-const BACKENDS = {
-  redis: {
-    name: "standalone Redis",
-    start: async () => {
-      const server = await startRedis();
-      return { url: server.url, stop: () => server.stop() };
-    },
-  },
-  cluster: {
-    name: "Redis Cluster",
-    start: async () => {
-      const cluster = await startCluster({ masters: 3 });
-      return { url: cluster.url, stop: () => cluster.stop() };
-    },
-  },
-};
+import { freshId } from "../helpers/targets.js";
+import { redisBackends, userMessage } from "./helpers.js";
 
 type Answer = Record<string, unknown>;
 
@@ -49,10 +30,7 @@ const textOf = (item: AgentInputItem | null | undefined): string => {
   return content?.[0]?.text ?? "";
 };
 
-for (const id of selectedTargets().filter(
-  (t): t is "redis" | "cluster" => t === "redis" || t === "cluster",
-)) {
-  const backend = BACKENDS[id];
+for (const backend of redisBackends()) {
   describe(`ConvmemSession across processes (${backend.name})`, () => {
     const keyPrefix = freshId("oa-proc");
     let stop: () => Promise<void> = async () => {};

@@ -12,36 +12,22 @@ import type { AgentInputItem } from "@openai/agents-core";
 import { createMemoryManager } from "../../src/index.js";
 import { ConvmemSession } from "../../src/openai-agents/index.js";
 import { fixture, type NodeChild, runNode } from "../helpers/node-child.js";
-import { startCluster } from "../helpers/redis-cluster.js";
-import { startRedis } from "../helpers/redis-server.js";
-import { freshId, selectedTargets } from "../helpers/targets.js";
+import { freshId } from "../helpers/targets.js";
+import { redisBackends } from "./helpers.js";
 
 const TURNS = 4;
-const START = {
-  redis: async () => {
-    const server = await startRedis();
-    return { url: server.url, stop: () => server.stop() };
-  },
-  cluster: async () => {
-    const cluster = await startCluster({ masters: 3 });
-    return { url: cluster.url, stop: () => cluster.stop() };
-  },
-};
-
 /** The items a turn stores, without the ids and fields the runner adds (compared by shape). */
 const shape = (item: AgentInputItem): string => {
   const i = item as { type?: string; role?: string; callId?: string };
   return [i.type ?? "message", i.role ?? "", i.callId ?? ""].join(":");
 };
 
-for (const id of selectedTargets().filter(
-  (t): t is "redis" | "cluster" => t === "redis" || t === "cluster",
-)) {
-  describe(`run() turns alternating between two processes (${id})`, () => {
+for (const backend of redisBackends()) {
+  describe(`run() turns alternating between two processes (${backend.name})`, () => {
     let url = "";
     let stop: () => Promise<void> = async () => {};
     before(async () => {
-      ({ url, stop } = await START[id]());
+      ({ url, stop } = await backend.start());
     });
     after(async () => {
       await stop();
