@@ -89,11 +89,14 @@ export async function compareThroughput(
 /**
  * 1 in flight, interleaved: each step calls every implementation once (order rotated), each
  * call timed alone, so bursts of load from elsewhere on the machine hit all of them alike.
- * Per round, ops/s = opsPerCall / mean call time; returns the same shape as
+ * An implementation is `op(i)`, or `{ op, restore }` where `restore(i)` runs untimed after
+ * each call. Per round, ops/s = opsPerCall / mean call time; returns the same shape as
  * compareThroughput (CPU figures for the whole round, split evenly, are not kept: null).
  */
 export async function compareInterleaved(impls, { ms = 300, warmMs = 100, opsPerCall = 1 } = {}) {
   const names = Object.keys(impls);
+  const op = (name) => (typeof impls[name] === "function" ? impls[name] : impls[name].op);
+  const restore = (name) => (typeof impls[name] === "function" ? undefined : impls[name].restore);
   const once = async (duration) => {
     const total = Object.fromEntries(names.map((n) => [n, 0]));
     let steps = 0;
@@ -102,8 +105,9 @@ export async function compareInterleaved(impls, { ms = 300, warmMs = 100, opsPer
       for (let k = 0; k < names.length; k++) {
         const name = names[(k + i) % names.length];
         const t0 = process.hrtime.bigint();
-        await impls[name](i);
+        await op(name)(i);
         total[name] += Number(process.hrtime.bigint() - t0);
+        await restore(name)?.(i);
       }
       steps++;
     }

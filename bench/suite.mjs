@@ -2,7 +2,7 @@
 // measurement of the issue against baselines measured in this same run, prints a table, and
 // writes bench/results.json (versions, machine, every figure and round) and
 // bench/latency-vs-history.svg. Figures are medians of BENCH_ROUNDS (default 5) rounds.
-// Usage: node bench/suite.mjs [--only turn,ops,history,windows,primitives,long,memory,functions,workers,telemetry]
+// Usage: node bench/suite.mjs [--only turn,ops,history,windows,primitives,long,memory,functions,workers,telemetry,openai]
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -15,6 +15,7 @@ import { runFunctions } from "./functions.mjs";
 import { ROUNDS } from "./harness.mjs";
 import { runHistory, runLongConversation } from "./history.mjs";
 import { runMemory } from "./memory.mjs";
+import { openAIAgentsSummary, runOpenAIAgents } from "./openai-agents.mjs";
 import { runOps } from "./ops.mjs";
 import { runPrimitives } from "./primitives.mjs";
 import { runTelemetry } from "./telemetry.mjs";
@@ -105,6 +106,11 @@ try {
     "telemetry",
     "6. telemetry: 200 concurrent set+get, off vs convmem/otel without an SDK vs with one (ops/s)",
     runTelemetry,
+  );
+  await section(
+    "openai",
+    "7. convmem/openai-agents: a turn = getItems(50) + addItems(3), 1 in flight (µs per turn)",
+    runOpenAIAgents,
   );
 } finally {
   await admin.quit();
@@ -221,6 +227,7 @@ if (results.telemetry) {
     });
   }
 }
+summary.push(...openAIAgentsSummary(results.openai));
 results.summary = summary;
 results.total_seconds = +((performance.now() - started) / 1000).toFixed(1);
 if (results.history?.length) {
