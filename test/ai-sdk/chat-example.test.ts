@@ -48,13 +48,20 @@ describe("examples/ai-sdk-chat in Chromium", () => {
     const reply = await page.textContent(".assistant");
     assert.match(reply ?? "", /^You said: "hello there"\. word1 word2/);
 
-    await page.reload();
-    await page.waitForSelector("body[data-ready=true]");
+    // The final save lands just after the stream's last chunk reaches the page: a reload at that
+    // very moment may still show the last progressive save, so reload until it is the full reply.
+    let stored: string | null = null;
+    for (let attempt = 0; attempt < 20 && stored !== reply; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 250));
+      await page.reload();
+      await page.waitForSelector("body[data-ready=true]");
+      stored = await page.textContent(".assistant");
+    }
     assert.deepEqual(await page.$$eval(".msg", (els) => els.map((e) => e.className)), [
       "msg user",
       "msg assistant",
     ]);
-    assert.equal(await page.textContent(".assistant"), reply);
+    assert.equal(stored, reply);
 
     // mid-stream: kill the server with SIGKILL once the page shows word10
     await page.fill("#input", "tell me more");
