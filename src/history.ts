@@ -78,9 +78,7 @@ function checkCount(value: unknown, what: string): number | undefined {
  */
 export function estimateTokens(message: Message<string>): number {
   const { id, role, content, timestamp, metadata } = message;
-  return defaultTokens(
-    `{"id":${JSON.stringify(id)},"role":${JSON.stringify(role)},"content":${JSON.stringify(content)},"timestamp":${timestamp},"metadata":${encodeJson(metadata)}}`,
-  );
+  return defaultTokens(encodeMessage({ id, role, content, metadataJson: encodeJson(metadata) }, timestamp));
 }
 
 /** Checks the options of `getMessages` (before any I/O). */

@@ -104,9 +104,16 @@ export function findMessage(
  * Encoded bytes of a value (a list: the sum of its elements; a map: of its keys and values; the
  * empty-list and empty-map markers: 0).
  */
-export function sizeOf(v: ReadValue): number {
-  if (v.kind === "list") return v.items.reduce((sum, item) => sum + bytes(item), 0);
-  if (v.kind === "map") return v.entries.reduce((sum, [k, raw]) => sum + bytes(k) + bytes(raw), 0);
+export function sizeOf(v: ReadValue | Field["value"]): number {
+  let sum = 0;
+  if (v.kind === "list") {
+    for (const item of v.items) sum += bytes(item);
+    return sum;
+  }
+  if (v.kind === "map") {
+    for (const [k, raw] of v.entries as Iterable<readonly [string, string]>) sum += bytes(k) + bytes(raw);
+    return sum;
+  }
   return v.raw === EMPTY || v.raw === EMPTY_MAP ? 0 : bytes(v.raw);
 }
 
@@ -201,7 +208,7 @@ export function summary(conv: Conversation, now: number): ConversationInfo | und
   for (const f of conv.fields.values()) {
     if (!alive(conv, f, now)) continue;
     totalFields++;
-    totalSizeBytes += sizeOf(copy(f));
+    totalSizeBytes += sizeOf(f.value);
   }
   if (totalFields === 0) return undefined;
   return { conversationId: conv.id, totalFields, totalSizeBytes, lastActivity: conv.lastActivity };

@@ -183,23 +183,13 @@ for w, op in ipairs(writes) do
   local s = load(field)
   local r
   if op.tag == 'del' then
-    r = 0
-    if s.mode then
-      local existed = mode_alive(s, s.mode)
-      drop_key(field)
-      forget(field)
-      if existed then
-        s.mode = nil
-        prepare(s, field)
-        commit(s, field, nil, 0)
-        r = 1
-      end
-    end
+    r = delete_field(s, field)
+  elseif op.tag == 'mdel' then
+    r = map_delete(s, field, key, op.key)
   else
     prepare(s, field)
     if op.tag == 'set' then
-      local mode = 'c'
-      if op.ttl == '-1' then mode = '-1' elseif op.ttl ~= '' then mode = tostring(NOW + tonumber(op.ttl) * 1000) end
+      local mode = set_mode(op.ttl)
       local size
       if op.kind == 'm' then
         if field == MESSAGES then redis.call('DEL', MIDS) end
@@ -215,21 +205,8 @@ for w, op in ipairs(writes) do
       r = splice_items(s, key, op.start, op.count, ARGV, op.from, op.to)
     elseif op.tag == 'msg' then
       r = add_message(s, key, op.id, op.head, op.tail, op.max)
-    elseif op.tag == 'mset' then
-      local st = map_state(s, key, true)
-      local size
-      size, r = map_put(s, key, st, op.key, ARGV[op.from])
-      expire_value(s, st == 'map', key, deadline_of(s, 'c'))
-      commit(s, field, 'c', size)
-    else -- 'mdel'
-      r = 0
-      if map_state(s, key, false) == 'map' and redis.call('HEXISTS', key, op.key) == 1 then
-        local at = deadline_of(s, 'c')
-        local gone = map_remove(key, op.key, at)
-        expire_value(s, true, key, at)
-        commit(s, field, 'c', s.size - gone)
-        r = 1
-      end
+    else -- 'mset'
+      r = map_set(s, field, key, op.key, ARGV[op.from])
     end
   end
   results[w] = r

@@ -209,25 +209,30 @@ local function sum_bytes(items, from, to)
   return total
 end
 
--- Classifies a field for a list operation: 'none' (missing or empty list), 'list', or
--- returns false for a non-list value. Deletes an empty-list marker so RPUSH can create the list.
--- A 'none' field's key may still exist (a dead field not yet reclaimed): for a write it is
--- deleted too.
-local function list_state(s, key, for_write)
+-- Classifies a field for a list or map operation: 'none' (missing, expired, or the empty marker
+-- `marker`), `found` when its key is of Redis type `rtype`, or false for a value of another kind.
+-- For a write, deletes a marker or stale key (a dead field not yet reclaimed) so RPUSH / HSET can
+-- create the key.
+local function container_state(s, key, for_write, rtype, marker, found)
   if not mode_alive(s, s.mode) then
     if for_write then redis.call('DEL', key) end
     s.size = 0
     return 'none'
   end
   local ty = redis.call('TYPE', key)['ok']
-  if ty == 'list' then return 'list' end
+  if ty == rtype then return found end
   if ty == 'none' then s.size = 0; return 'none' end
-  if ty == 'string' and redis.call('GET', key) == EMPTY then
+  if ty == 'string' and redis.call('GET', key) == marker then
     if for_write then redis.call('DEL', key) end
     s.size = 0
     return 'none'
   end
   return false
+end
+
+-- A field for a list operation: 'none', 'list', or false (see container_state).
+local function list_state(s, key, for_write)
+  return container_state(s, key, for_write, 'list', EMPTY, 'list')
 end
 
 -- Writes a whole value: kind 's' (items[from] is the raw JSON) or 'l' (items[from..to] elements).
@@ -316,24 +321,9 @@ local function message_parts(raw)
   return string.sub(raw, 1, c0 - 1), string.sub(raw, c0, e), string.sub(raw, e + 1, t1), string.sub(raw, t1 + 1, -2)
 end
 
--- Classifies a field for a map operation: 'none' (missing, expired, or the empty-map marker), 'map',
--- or false for a value of another kind. For a write, deletes a marker or stale key so HSET can
--- create the hash.
+-- A field for a map operation: 'none', 'map', or false (see container_state).
 local function map_state(s, key, for_write)
-  if not mode_alive(s, s.mode) then
-    if for_write then redis.call('DEL', key) end
-    s.size = 0
-    return 'none'
-  end
-  local ty = redis.call('TYPE', key)['ok']
-  if ty == 'hash' then return 'map' end
-  if ty == 'none' then s.size = 0; return 'none' end
-  if ty == 'string' and redis.call('GET', key) == EMPTY_MAP then
-    if for_write then redis.call('DEL', key) end
-    s.size = 0
-    return 'none'
-  end
-  return false
+  return container_state(s, key, for_write, 'hash', EMPTY_MAP, 'map')
 end
 
 -- Gives a field key that existed before this write (`existed`) or was just created the expiry
@@ -495,4 +485,51 @@ local function splice_items(s, key, start, count, items, from, to)
   expire_list(s, (st == 'list' and start > 0) and 'list' or 'none', key, at)
   commit(s, FIELD, 'c', size)
   return len
+end
+
+-- The mode of a field written by `set` with the ttl argument `ttl`: '' follows the conversation
+-- ('c'), '-1' is pinned forever, N pinned for N seconds from now.
+local function set_mode(ttl)
+  if ttl == '-1' then return '-1' end
+  if ttl ~= '' then return tostring(NOW + tonumber(ttl) * 1000) end
+  return 'c'
+end
+
+-- Deletes `field` (`s` loaded, not prepared). Returns 1 if it existed and had not expired, else 0.
+local function delete_field(s, field)
+  local existed = mode_alive(s, s.mode)
+  if not s.mode then return 0 end
+  drop_key(field)
+  forget(field)
+  if not existed then return 0 end
+  s.mode = nil
+  prepare(s, field)
+  commit(s, field, nil, 0)
+  return 1
+end
+
+-- Sets key `k` of the map field `field` at `key` to `v` (`s` loaded and prepared). Returns 1 when
+-- the key is new, 0 when it replaced a value, or WRONGTYPE.
+local function map_set(s, field, key, k, v)
+  local st = map_state(s, key, true)
+  if not st then return fail('WRONGTYPE') end
+  local size, new = map_put(s, key, st, k, v)
+  expire_value(s, st == 'map', key, deadline_of(s, 'c'))
+  commit(s, field, 'c', size)
+  return new
+end
+
+-- Removes key `k` of the map field `field` at `key` (`s` loaded, not prepared). Returns 1 if it
+-- was there, 0 if not (or the field is missing or expired), or WRONGTYPE.
+local function map_delete(s, field, key, k)
+  if not mode_alive(s, s.mode) then return 0 end
+  local st = map_state(s, key, false)
+  if st == false then return fail('WRONGTYPE') end
+  if st == 'none' or redis.call('HEXISTS', key, k) == 0 then return 0 end
+  prepare(s, field)
+  local at = deadline_of(s, 'c')
+  local gone = map_remove(key, k, at)
+  expire_value(s, true, key, at)
+  commit(s, field, 'c', s.size - gone)
+  return 1
 end
