@@ -111,6 +111,15 @@ export interface OperationListenerOptions {
    * @default false
    */
   content?: boolean | undefined;
+  /**
+   * A cheap test (a field read or two) run at the start of each call: while it returns false
+   * this listener is dormant, and while every listener is dormant a call is neither timed nor
+   * reported, exactly as if nobody listened. For layers that may have nowhere to send events,
+   * e.g. `convmem/otel` before an OpenTelemetry SDK is registered. A listener whose test
+   * returns false when a call settles does not get that call's event.
+   * @default always enabled
+   */
+  enabled?: (() => boolean) | undefined;
 }
 
 /** @internal Where `modify`/`remove` count their attempts (and gather their calls) when someone listens. */
@@ -121,12 +130,19 @@ export interface AttemptCount extends CallScope {
 interface Registered {
   readonly listener: OperationListener;
   readonly content: boolean;
+  readonly enabled: (() => boolean) | undefined;
 }
 
 /** @internal The listeners of one manager. */
 export class OperationEvents {
-  /** True while at least one listener is registered: the only thing checked on the hot path. */
+  /**
+   * True while at least one listener is registered: the only thing checked on the hot path
+   * without listeners. With listeners, a call is tracked when {@link active} says so.
+   */
   listening = false;
+  /** True while every listener has an `enabled` test: {@link active} then asks them. */
+  private gated = false;
+  private gates: readonly (() => boolean)[] = [];
   /** True while a listener asked for content: operations then record what they write and read. */
   content = false;
   private listeners: readonly Registered[] = [];
@@ -135,15 +151,26 @@ export class OperationEvents {
   /** @param onContent - told when {@link content} changes (the manager then swaps its store). */
   constructor(private readonly onContent: (content: boolean) => void = () => {}) {}
 
-  /** Registers `listener` (once; adding it again only updates its `content` option). */
-  add(listener: OperationListener, content = false): void {
+  /** Registers `listener` (once; adding it again only updates its options). */
+  add(listener: OperationListener, content = false, enabled?: () => boolean): void {
     const others = this.listeners.filter((l) => l.listener !== listener);
     const existing = this.listeners.find((l) => l.listener === listener);
+    const registered: Registered = { listener, content, enabled };
     this.listeners =
       existing === undefined
-        ? [...others, { listener, content }]
-        : this.listeners.map((l) => (l === existing ? { listener, content } : l));
+        ? [...others, registered]
+        : this.listeners.map((l) => (l === existing ? registered : l));
     this.changed();
+  }
+
+  /**
+   * Whether a call starting now is tracked (only asked while {@link listening}): true unless
+   * every listener has an `enabled` test and none of them passes.
+   */
+  active(): boolean {
+    if (!this.gated) return true;
+    for (const gate of this.gates) if (passes(gate)) return true;
+    return false;
   }
 
   remove(listener: OperationListener): void {
@@ -153,6 +180,9 @@ export class OperationEvents {
 
   private changed(): void {
     this.listening = this.listeners.length > 0;
+    const gates = this.listeners.map((l) => l.enabled);
+    this.gated = gates.every((g) => g !== undefined);
+    this.gates = this.gated ? (gates as (() => boolean)[]) : [];
     const content = this.listeners.some((l) => l.content);
     if (content !== this.content) {
       this.content = content;
@@ -176,8 +206,9 @@ export class OperationEvents {
    */
   emit(event: OperationEvent, records?: readonly MemoryRecord[]): void {
     const withRecords = records === undefined ? event : { ...event, records };
-    for (const { listener, content } of this.listeners) {
+    for (const { listener, content, enabled } of this.listeners) {
       try {
+        if (enabled !== undefined && !passes(enabled)) continue;
         const result: unknown = listener(content ? withRecords : event);
         if (result instanceof Promise) result.catch((err: unknown) => this.warn(err));
       } catch (err) {
@@ -219,6 +250,15 @@ export class OperationEvents {
     process.emitWarning(`a convmem "operation" listener threw (ignored; warned once): ${detail}`, {
       code: "CONVMEM_LISTENER",
     });
+  }
+}
+
+/** A listener's `enabled` test; one that throws counts as passing (its events still flow). */
+function passes(gate: () => boolean): boolean {
+  try {
+    return gate() !== false;
+  } catch {
+    return true;
   }
 }
 

@@ -202,9 +202,10 @@ export class MemoryManager {
    * ```
    */
   on(event: ManagerEventName, listener: OperationListener, options?: OperationListenerOptions): this {
-    checkOptions(options, "on options", ["content"], "{ content: true }");
+    checkOptions(options, "on options", ["content", "enabled"], "{ content: true }");
     checkBoolean(options?.content, "content");
-    this.events.add(checkListener(event, listener, "on"), options?.content === true);
+    if (options?.enabled !== undefined) checkFunction(options.enabled, "on's enabled option");
+    this.events.add(checkListener(event, listener, "on"), options?.content === true, options?.enabled);
     return this;
   }
 
@@ -224,7 +225,7 @@ export class MemoryManager {
     run: (scope?: CallScope) => Promise<T>,
     removed?: (value: T) => number,
   ): Promise<T> {
-    if (!this.events.listening) return run();
+    if (!this.events.listening || !this.events.active()) return run();
     const start = performance.now();
     const scope = this.events.scope();
     let promise: Promise<T>;
@@ -276,7 +277,7 @@ export class MemoryManager {
   ): AsyncGenerator<ConversationInfo, void, undefined> {
     checkOptions(options, "conversations options", ["batchSize"], "{ batchSize: 500 }");
     const batchSize = checkLimit(options.batchSize, "batchSize") ?? DEFAULT_BATCH;
-    if (!this.events.listening) return yield* this.pages(batchSize);
+    if (!this.events.listening || !this.events.active()) return yield* this.pages(batchSize);
     // One event for the whole stream, once it ends (a `break` out of the loop ends it "ok").
     const start = performance.now();
     const scope = this.events.scope();

@@ -155,7 +155,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
    */
   private op<T>(operation: OperationName, task: () => Promise<T>): Promise<T> {
     const events = this.ctx.events;
-    if (!events.listening) {
+    if (!events.listening || !events.active()) {
       if (this.ctx.closed) return Promise.reject(new ClosedError());
       return this.ctx.order.run(this.conversationId, task);
     }
@@ -174,7 +174,7 @@ export class ConversationMemory<S extends Schema = Record<string, unknown>, R ex
    */
   private exclusive<T>(operation: OperationName, task: (attempts?: AttemptCount) => Promise<T>): Promise<T> {
     const events = this.ctx.events;
-    if (!events.listening) {
+    if (!events.listening || !events.active()) {
       if (this.ctx.closed) return Promise.reject(new ClosedError());
       return this.ctx.order.exclusive(this.conversationId, task);
     }

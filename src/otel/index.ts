@@ -17,8 +17,13 @@
  */
 import {
   type Attributes,
+  type Counter,
+  createNoopMeter,
+  type Histogram,
   type Meter,
+  type MeterProvider,
   metrics,
+  ProxyTracerProvider,
   SpanKind,
   SpanStatusCode,
   type Tracer,
@@ -93,6 +98,56 @@ export const OPERATION_MAP: Readonly<Record<OperationName, MemoryOperation>> = {
   cleanupConversation: "delete_memory_store",
   cleanupExpiredConversations: "delete_memory_store",
 };
+
+/** What the global API hands out while no SDK is registered (`@opentelemetry/api`'s no-ops). */
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+const NOOP_METER = createNoopMeter();
+
+/** The metric instruments of one meter. */
+interface Instruments {
+  readonly live: boolean;
+  readonly duration: Histogram;
+  readonly errors: Counter;
+  readonly redisCalls: Counter;
+  readonly removedConversations: Counter;
+  readonly removedFields: Counter;
+}
+
+function instrumentsOf(meter: Meter): Instruments {
+  return {
+    live: meter !== NOOP_METER,
+    duration: meter.createHistogram("convmem.operation.duration", {
+      description: "Duration of convmem operations, from the call to its settlement",
+      unit: "ms",
+    }),
+    errors: meter.createCounter("convmem.operation.errors", {
+      description: "convmem operations that rejected, by error code",
+    }),
+    redisCalls: meter.createCounter("convmem.redis.calls", {
+      description: "Redis commands sent by convmem operations, by kind",
+      unit: "{command}",
+    }),
+    removedConversations: meter.createCounter("convmem.cleanup.conversations", {
+      description: "Conversations deleted by cleanupExpiredConversations and cleanupConversation",
+      unit: "{conversation}",
+    }),
+    removedFields: meter.createCounter("convmem.cleanup.fields", {
+      description: "Fields deleted by cleanupConversation",
+      unit: "{field}",
+    }),
+  };
+}
+
+/**
+ * Whether the global tracer provider has an SDK behind it. `trace.getTracer()` hands out proxy
+ * tracers that start delegating once an SDK registers; until then they only make non-recording
+ * spans, so there is nothing to trace. A provider this copy of the API does not know counts as
+ * an SDK.
+ */
+function globalTracing(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_TRACER_PROVIDER;
+}
 
 /** Options of {@link instrument}. */
 export interface InstrumentOptions {
@@ -186,28 +241,25 @@ export function instrument(manager: MemoryManager, options: InstrumentOptions = 
     throw new ValidationError("storeId must be a non-empty string");
   }
   const tracer = options.tracer ?? trace.getTracer("convmem");
-  const meter = options.meter ?? metrics.getMeter("convmem");
+  const tracing: () => boolean = options.tracer !== undefined ? () => true : globalTracing;
+  // The global meter provider has no proxy: a meter taken before an SDK registers stays a
+  // no-op. So without a `meter` option the instruments follow the global provider: made again
+  // from it whenever it changes (checked at each call's start, one global lookup).
+  let provider: MeterProvider | undefined =
+    options.meter === undefined ? metrics.getMeterProvider() : undefined;
+  let meters = instrumentsOf(options.meter ?? (provider as MeterProvider).getMeter("convmem"));
+  const metering = (): boolean => {
+    if (provider !== undefined) {
+      const current = metrics.getMeterProvider();
+      if (current !== provider) {
+        provider = current;
+        meters = instrumentsOf(current.getMeter("convmem"));
+      }
+    }
+    return meters.live;
+  };
   const store = storeKind(manager);
   const kind = store === "in-memory" ? SpanKind.INTERNAL : SpanKind.CLIENT;
-  const duration = meter.createHistogram("convmem.operation.duration", {
-    description: "Duration of convmem operations, from the call to its settlement",
-    unit: "ms",
-  });
-  const errors = meter.createCounter("convmem.operation.errors", {
-    description: "convmem operations that rejected, by error code",
-  });
-  const redisCalls = meter.createCounter("convmem.redis.calls", {
-    description: "Redis commands sent by convmem operations, by kind",
-    unit: "{command}",
-  });
-  const removedConversations = meter.createCounter("convmem.cleanup.conversations", {
-    description: "Conversations deleted by cleanupExpiredConversations and cleanupConversation",
-    unit: "{conversation}",
-  });
-  const removedFields = meter.createCounter("convmem.cleanup.fields", {
-    description: "Fields deleted by cleanupConversation",
-    unit: "{field}",
-  });
 
   const base = (operation: OperationName): Attributes => ({
     "gen_ai.operation.name": OPERATION_MAP[operation],
@@ -241,18 +293,23 @@ export function instrument(manager: MemoryManager, options: InstrumentOptions = 
     }
     if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
     span.end(end);
-    duration.record(event.durationMs, attributes);
-    if (errorType !== undefined) errors.add(1, attributes);
-    for (const call in event.calls) redisCalls.add(event.calls[call] ?? 0, callAttributes(operation, call));
+    const m = meters;
+    m.duration.record(event.durationMs, attributes);
+    if (errorType !== undefined) m.errors.add(1, attributes);
+    for (const call in event.calls) m.redisCalls.add(event.calls[call] ?? 0, callAttributes(operation, call));
     if (event.removed !== undefined) {
-      if (operation === "cleanupExpiredConversations") removedConversations.add(event.removed, attributes);
+      if (operation === "cleanupExpiredConversations") m.removedConversations.add(event.removed, attributes);
       else if (operation === "cleanupConversation") {
-        removedFields.add(event.removed, attributes);
-        if (event.removed > 0) removedConversations.add(1, attributes);
+        m.removedFields.add(event.removed, attributes);
+        if (event.removed > 0) m.removedConversations.add(1, attributes);
       }
     }
   };
-  manager.on("operation", listener, { content: recordContent });
+  // Dormant while there is nowhere to send anything: with no SDK registered (and no tracer or
+  // meter given) a call costs what it costs with no listener at all.
+  const enabled =
+    options.tracer !== undefined && options.meter !== undefined ? undefined : () => metering() || tracing();
+  manager.on("operation", listener, { content: recordContent, enabled });
   return () => {
     manager.off("operation", listener);
   };

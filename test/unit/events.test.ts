@@ -193,4 +193,60 @@ describe("operation events (in-memory store)", () => {
       await manager.close();
     }
   });
+
+  it("a listener's enabled test: dormant listeners cost what no listener costs", async () => {
+    const manager = createMemoryManager({ store: new InMemoryStore() });
+    const memory = manager.getMemory("c5");
+    let open = false;
+    let asked = 0;
+    const gated: string[] = [];
+    const plain: string[] = [];
+    const gatedListener = (e: OperationEvent) => gated.push(e.operation);
+    manager.on("operation", gatedListener, {
+      enabled: () => {
+        asked++;
+        return open;
+      },
+    });
+    const now = mock.method(performance, "now");
+    try {
+      await memory.set("a", 1);
+      await memory.modify("a", (a) => (a as number) + 1);
+      assert.equal(now.mock.callCount(), 0, "a dormant listener takes no timestamp");
+      assert.deepEqual(gated, []);
+      assert.equal(asked, 2, "asked once per call");
+      open = true;
+      await memory.get("a");
+      await manager.getStats();
+      assert.deepEqual(gated, ["get", "getStats"]);
+      assert.equal(now.mock.callCount(), 4);
+      // With an always-enabled listener too, every call is tracked; the dormant one gets none.
+      open = false;
+      manager.on("operation", (e) => plain.push(e.operation));
+      await memory.get("a");
+      assert.deepEqual(plain, ["get"]);
+      assert.deepEqual(gated, ["get", "getStats"]);
+      // Re-adding without the test makes it always enabled.
+      manager.on("operation", gatedListener);
+      await memory.has("a");
+      assert.deepEqual(gated, ["get", "getStats", "has"]);
+    } finally {
+      now.mock.restore();
+      await manager.close();
+    }
+  });
+
+  it("an enabled test that throws counts as passing; a non-function is a ValidationError", async () => {
+    const manager = createMemoryManager({ store: new InMemoryStore() });
+    const seen: string[] = [];
+    manager.on("operation", (e) => seen.push(e.operation), {
+      enabled: () => {
+        throw new Error("broken test");
+      },
+    });
+    await manager.getMemory("c6").set("a", 1);
+    assert.deepEqual(seen, ["set"]);
+    assert.throws(() => manager.on("operation", () => {}, { enabled: true as never }), ValidationError);
+    await manager.close();
+  });
 });
