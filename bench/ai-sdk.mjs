@@ -1,12 +1,23 @@
-// convmem/ai-sdk: saveChat of one new message into a chat of 10 vs 1,000 messages, vs the AI
-// SDK guide's whole-list rewrite (one JSON value, SET) at 1,000. Needs a redis-server on PATH.
-//   npm run build && node bench/ai-sdk.mjs [rounds=200]
+// convmem/ai-sdk: what a chat route's save costs. One round = the route of docs/ai-sdk.md:
+// load the chat (not timed), append the new message, save it (timed). saveChat into a chat of
+// 10 and of 1,000 messages, vs the AI SDK guide's whole-list rewrite (the list as one JSON
+// value; on the raw client `SET` of `JSON.stringify(messages)`, `timeout: 0`) at
+// 1,000, on convmem (`memory.set` of the list: one JSON value of the conversation, the same
+// store and guarantees) and on the raw client (no guarantees: the fastest form of the guide's
+// `saveChat`). The variants run interleaved,
+// block by block, on one redis-server.
+// Reported: ms per save, client CPU per save, and Redis bytes received per save (`INFO stats`
+// total_net_input_bytes over a variant's rounds, measured separately: what the change costs on
+// the wire, independent of the chat's length for saveChat).
+//   npm run bench:ai-sdk            (builds first; needs redis-server on PATH)
+//   node bench/ai-sdk.mjs [rounds=300]
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { createClient } from "redis";
 import { createChatStore } from "../dist/ai-sdk/index.js";
 import { createMemoryManager } from "../dist/index.js";
 
-const rounds = Number(process.argv[2] ?? 200);
+const rounds = Number(process.argv[2] ?? 300);
 const port = await new Promise((r) => {
   const s = createServer().listen(0, () => {
     const p = s.address().port;
@@ -17,60 +28,138 @@ const redis = spawn("redis-server", ["--port", String(port), "--save", "", "--ap
   stdio: "ignore",
 });
 await new Promise((r) => setTimeout(r, 300));
-const manager = createMemoryManager({ redis: `redis://127.0.0.1:${port}` });
+const url = `redis://127.0.0.1:${port}`;
+const manager = createMemoryManager({ redis: url });
 const chats = createChatStore({ manager });
+const raw = createClient({ url, commandOptions: { timeout: 0 } });
+await raw.connect();
+const admin = createClient({ url });
+await admin.connect();
+
 const msg = (i) => ({
   id: `m${i}`,
   role: i % 2 ? "assistant" : "user",
   parts: [{ type: "text", text: `message ${i} `.repeat(12) }],
 });
+const base = (n) => Array.from({ length: n }, (_, i) => msg(i));
 
-async function saveChatRow(n) {
-  const chatId = `bench-${n}-${Date.now()}`;
-  await chats.saveChat({ chatId, messages: Array.from({ length: n }, (_, i) => msg(i)) });
-  let messages = await chats.loadChat(chatId); // the route loads, appends, saves
-  let cpu = 0;
-  let ms = 0;
-  for (let r = 0; r < rounds; r++) {
-    const next = [...messages, msg(n + r)];
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await chats.saveChat({ chatId, messages: next });
-    ms += performance.now() - t0;
-    const c = process.cpuUsage(c0);
-    cpu += c.user + c.system;
-    messages = next;
-    if (messages.length > n + 20) {
-      // keep the size: drop the added tail again (not timed)
-      messages = messages.slice(0, n);
-      await chats.saveChat({ chatId, messages });
+/** A variant: `prepare()` (not timed) returns the save to time. */
+function saveChatVariant(n) {
+  const chatId = `bench-chat-${n}-${Date.now()}`;
+  let next = n;
+  return {
+    name: `saveChat into ${n.toLocaleString("en")}`,
+    setup: () => chats.saveChat({ chatId, messages: base(n) }),
+    async reset() {
+      const loaded = await chats.loadChat(chatId);
+      await chats.saveChat({ chatId, messages: loaded.slice(0, n) });
+    },
+    async prepare() {
+      const loaded = await chats.loadChat(chatId); // the route: load, append, save
+      const messages = [...loaded, msg(n + next++)];
+      return () => chats.saveChat({ chatId, messages });
+    },
+  };
+}
+
+function rewriteVariant(n) {
+  const key = `bench-rewrite-${n}-${Date.now()}`;
+  let next = n;
+  return {
+    name: `whole-list JSON rewrite at ${n.toLocaleString("en")} (raw SET)`,
+    setup: () => raw.set(key, JSON.stringify(base(n))),
+    reset: async () => raw.set(key, JSON.stringify(JSON.parse(await raw.get(key)).slice(0, n))),
+    async prepare() {
+      const loaded = JSON.parse(await raw.get(key));
+      const messages = [...loaded, msg(n + next++)];
+      return () => raw.set(key, JSON.stringify(messages));
+    },
+  };
+}
+
+/** The same rewrite on convmem: the chat as one JSON value of the conversation (`memory.set`). */
+function setVariant(n) {
+  const memory = manager.getMemory(`bench-set-${n}-${Date.now()}`);
+  let next = n;
+  return {
+    name: `whole-list rewrite at ${n.toLocaleString("en")} (convmem set, one JSON value)`,
+    setup: () => memory.set("chat", base(n)),
+    reset: async () => memory.set("chat", (await memory.get("chat")).slice(0, n)),
+    async prepare() {
+      const loaded = await memory.get("chat");
+      const messages = [...loaded, msg(n + next++)];
+      return () => memory.set("chat", messages);
+    },
+  };
+}
+
+async function netIn() {
+  const info = await admin.info("stats");
+  return Number(/total_net_input_bytes:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+const variants = [saveChatVariant(10), saveChatVariant(1000), rewriteVariant(1000), setVariant(1000)];
+for (const v of variants) {
+  await v.setup();
+  v.ms = [];
+  v.cpu = [];
+  for (let w = 0; w < 20; w++) await (await v.prepare())(); // warm-up
+}
+// Blocks of BLOCK rounds of one variant, the variants rotating block by block (so a drifting
+// machine speed hits them alike, and one variant's 200 KB values do not evict the next one's
+// code from the caches between two of its saves). Each variant's chat grows by one message per
+// round and is put back to its size at the start of each block (not timed).
+const BLOCK = 25;
+for (let b = 0; b < Math.ceil(rounds / BLOCK); b++) {
+  for (const v of b % 2 ? variants : [...variants].reverse()) {
+    await v.reset();
+    for (let r = 0; r < BLOCK; r++) {
+      const save = await v.prepare();
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await save();
+      v.ms.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      v.cpu.push(c.user + c.system);
     }
   }
-  return { ms: ms / rounds, cpuUs: cpu / rounds };
 }
-
-async function rewriteRow(n) {
-  const memory = manager.getMemory(`bench-rewrite-${Date.now()}`);
-  let messages = Array.from({ length: n }, (_, i) => msg(i));
-  const t0 = performance.now();
-  for (let r = 0; r < rounds; r++) {
-    messages = [...messages.slice(0, n), msg(n + r)];
-    await memory.set("chat", JSON.stringify(messages));
+// Bytes on the wire for the timed saves alone: a variant's saves in a row, prepared first.
+for (const v of variants) {
+  const saves = [];
+  let bytes = 0;
+  await v.reset();
+  for (let r = 0; r < 50; r++) {
+    const save = await v.prepare();
+    const before = await netIn();
+    await save();
+    bytes += (await netIn()) - before;
+    saves.push(save);
   }
-  return { ms: (performance.now() - t0) / rounds };
+  const infoCall = (await netIn()) - (await netIn()); // an INFO's own bytes (negative)
+  v.bytes = bytes / 50 + infoCall;
 }
 
-await saveChatRow(10); // warm-up
-const small = await saveChatRow(10);
-const large = await saveChatRow(1000);
-const rewrite = await rewriteRow(1000);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 const bytes = JSON.stringify(msg(1)).length;
-console.log(`convmem/ai-sdk saveChat, one new message (~${bytes} B), ${rounds} rounds, loaded machine`);
-console.log(`| case | ms/save | client CPU µs/save |`);
-console.log(`| saveChat into 10 | ${small.ms.toFixed(3)} | ${small.cpuUs.toFixed(0)} |`);
-console.log(`| saveChat into 1,000 | ${large.ms.toFixed(3)} | ${large.cpuUs.toFixed(0)} |`);
-console.log(`| whole-list JSON rewrite at 1,000 | ${rewrite.ms.toFixed(3)} | — |`);
-console.log(`ratio 1,000/10: ${(large.ms / small.ms).toFixed(2)}× (target ≤ 2×)`);
-console.log(`rewrite/saveChat at 1,000: ${(rewrite.ms / large.ms).toFixed(1)}× (target ≥ 10×)`);
+console.log(`convmem/ai-sdk: a route's save of one new message (~${bytes} B), ${rounds} interleaved rounds`);
+console.log("| case | ms/save (median) | client CPU µs/save (median) | Redis bytes in/save |");
+console.log("| --- | --- | --- | --- |");
+for (const v of variants)
+  console.log(
+    `| ${v.name} | ${median(v.ms).toFixed(3)} | ${median(v.cpu).toFixed(0)} | ${Math.round(v.bytes).toLocaleString("en")} |`,
+  );
+const [small, large, rewrite, set] = variants;
+const ratio = (a, b) => median(a.ms) / median(b.ms);
+console.log(`saveChat 1,000 vs 10: ${ratio(large, small).toFixed(2)}× (target ≤ 2×)`);
+console.log(
+  `whole-list rewrite / saveChat at 1,000, convmem set: ${ratio(set, large).toFixed(1)}× (target ≥ 10×)`,
+);
+console.log(`whole-list rewrite / saveChat at 1,000, raw SET: ${ratio(rewrite, large).toFixed(1)}×`);
 await manager.close();
+await raw.quit();
+await admin.quit();
 redis.kill();

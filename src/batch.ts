@@ -296,7 +296,8 @@ export function prepareBatch(ctx: ValueContext, writes: unknown, options: BatchO
       guards: storeGuards,
       writes: storeWrites,
       operationId,
-      digest: digestOf(storeGuards, storeWrites),
+      // Only an operation id needs it (and hashing a large batch is not free).
+      digest: idempotent ? digestOf(storeGuards, storeWrites) : "",
     },
     writes: writes as BatchWrite[],
     guards,

@@ -1,20 +1,24 @@
 /**
  * UIMessage values as the chat store keeps them: JSON-normalized (a property whose value is
- * `undefined` dropped, as `JSON.stringify` does), deep-frozen, and remembered with their JSON
- * text, so a message the store handed out (or stored) is compared by identity — no
- * re-serialization — when it comes back in a later `saveChat`.
+ * `undefined` dropped, as `JSON.stringify` does) and deep-frozen, so a message the store handed
+ * out (or stored) is compared by identity — no re-serialization — when it comes back in a later
+ * `saveChat`. A message of yours is serialized once per save.
  */
 import { ValidationError } from "../index.js";
 
-/** A message with its JSON text, checked. */
+/** A message, checked, with the value to store. */
 export interface Entry {
   readonly id: string;
-  readonly text: string;
-  /** The value to store (a normalized copy, or a frozen message the store made). */
+  /** The value to store: a frozen message the store made, or a frozen normalized copy. */
   readonly value: object;
 }
 
-/** Frozen messages the store made, with their JSON text. */
+/**
+ * The deep-frozen messages the store made (read from Redis or normalized from yours), with
+ * their JSON text once it was needed. Frozen, so one of them coming back in a later
+ * `saveChat` is unchanged for certain: compared by identity, never re-serialized.
+ */
+const MADE = new WeakSet<object>();
 const TEXTS = new WeakMap<object, string>();
 
 function deepFreeze<T>(value: T): T {
@@ -25,12 +29,26 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A frozen copy of the stored value `value`, remembered with its text. */
+/** A frozen copy of the stored value `value` (the codec's fresh decoding: frozen in place). */
 export function adoptStored<M>(value: unknown): M {
-  const text = JSON.stringify(value);
   const frozen = deepFreeze(value) as object;
-  TEXTS.set(frozen, text);
+  if (frozen !== null && typeof frozen === "object") MADE.add(frozen);
   return frozen as M;
+}
+
+/** The JSON text of a message the store made (serialized once, then remembered). */
+export function textOf(value: object): string {
+  let text = TEXTS.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    TEXTS.set(value, text);
+  }
+  return text;
+}
+
+/** Whether two store-made messages hold the same JSON: identical objects are, without looking. */
+export function sameMessage(a: object, b: object): boolean {
+  return a === b || textOf(a) === textOf(b);
 }
 
 /** The id of `message`, or a `ValidationError` naming the position. */
@@ -45,11 +63,10 @@ function idOf(message: unknown, where: string): string {
   return id;
 }
 
-/** The entry of one message: its text from memory when the store made it, else serialized. */
+/** The entry of one message: as it is when the store made it, else a normalized frozen copy. */
 export function entryOf(message: unknown, where: string): Entry {
   const id = idOf(message, where);
-  const known = TEXTS.get(message as object);
-  if (known !== undefined) return { id, text: known, value: message as object };
+  if (MADE.has(message as object)) return { id, value: message as object };
   let text: string;
   try {
     text = JSON.stringify(message);
@@ -58,19 +75,44 @@ export function entryOf(message: unknown, where: string): Entry {
   }
   const value = JSON.parse(text) as object;
   deepFreeze(value);
+  MADE.add(value);
   TEXTS.set(value, text);
-  return { id, text, value };
+  return { id, value };
 }
 
-/** The entries of `messages`, checked: an array of messages with non-empty, distinct ids. */
-export function entriesOf(messages: unknown, what: string): Entry[] {
-  if (!Array.isArray(messages)) throw new ValidationError(`${what} must be an array of UIMessages`);
+/**
+ * The entries of `messages[from…]`, checked: messages with non-empty ids, distinct among
+ * themselves (positions in errors count from the start of `messages`).
+ */
+export function entriesOf(messages: readonly unknown[], what: string, from = 0): Entry[] {
   const seen = new Set<string>();
-  return messages.map((m, i) => {
-    const entry = entryOf(m, `${what}[${i}]`);
+  const out: Entry[] = [];
+  for (let i = from; i < messages.length; i++) {
+    const entry = entryOf(messages[i], `${what}[${i}]`);
     if (seen.has(entry.id))
       throw new ValidationError(`${what}[${i}]: id ${JSON.stringify(entry.id)} occurs more than once`);
     seen.add(entry.id);
-    return entry;
-  });
+    out.push(entry);
+  }
+  return out;
+}
+
+/** An array of messages, or a `ValidationError`. */
+export function checkMessages(messages: unknown, what: string): readonly unknown[] {
+  if (!Array.isArray(messages)) throw new ValidationError(`${what} must be an array of UIMessages`);
+  return messages;
+}
+
+/**
+ * Whether the stored messages `values` (with their `ids`) are what a save could have written:
+ * objects with non-empty, distinct string ids. (A list written around the store might not be.)
+ */
+export function wellFormed(values: readonly object[], ids: readonly string[]): boolean {
+  const seen = new Set<string>();
+  for (let i = 0; i < values.length; i++) {
+    const id = (values[i] as { id?: unknown }).id;
+    if (typeof id !== "string" || id === "" || seen.has(id) || ids[i] !== id) return false;
+    seen.add(id);
+  }
+  return true;
 }

@@ -3,7 +3,7 @@
  * string field `ui_messages:rev` (a random token every write of the store replaces). A write is
  * one `batch` guarded by the token it was diffed against, so it applies to exactly the list it
  * was computed from, and sends only the messages that are new or changed (`splice`/`extend`).
- * The store remembers the last chats it read or wrote (token, ids and texts), so a save right
+ * The store remembers the last chats it read or wrote (token, ids and messages), so a save right
  * after a load or a save sends one batch and reads nothing; a stale memory fails the guard and
  * the store reads the chat and diffs again.
  */
@@ -17,14 +17,32 @@ import {
   type MemoryManager,
   ValidationError,
 } from "../index.js";
-import { adoptStored, type Entry, entriesOf } from "./messages.js";
+import { adoptStored, checkMessages, type Entry, entriesOf, sameMessage, wellFormed } from "./messages.js";
 import { type PersistStreamOptions, persistStream, type StreamPersistence } from "./stream.js";
 
 /** What the store knows of a stored chat at one revision. */
 interface Snapshot {
   readonly rev: string | undefined;
   readonly ids: readonly string[];
-  readonly texts: readonly string[];
+  /** The messages, deep-frozen (store-made: see messages.ts). */
+  readonly values: readonly object[];
+  /**
+   * Whether the messages are objects with non-empty, distinct ids (what a save writes): then
+   * a save that passes them back unchanged needs to check only the rest. Found out once per
+   * revision, on the first save that needs it.
+   */
+  wellFormed?: boolean;
+}
+
+/** Up to this many new ids are looked up in the stored ids by a scan; more build a set. */
+const SCAN_IDS = 8;
+
+/** Whether `id` is among `ids[0…end)`. */
+function makeIdTest(ids: readonly string[], end: number, lookups: number): (id: string) => boolean {
+  if (end === 0) return () => false;
+  if (lookups <= SCAN_IDS) return (id) => ids.lastIndexOf(id, end - 1) >= 0;
+  const set = new Set(ids.slice(0, end));
+  return (id) => set.has(id);
 }
 
 /** How many chats a store remembers (least recently used dropped first). */
@@ -124,8 +142,8 @@ export class ChatStore<M extends UIMessage = UIMessage> {
   async saveChat(input: ChatMessages<M>): Promise<void> {
     const { chatId, messages } = checkObject(input, "saveChat argument", ["chatId", "messages"]);
     const id = checkChatId(chatId);
-    const entries = entriesOf(messages, "messages");
-    await this.#write(id, (known) => this.#saveWrites(known, entries));
+    const list = checkMessages(messages, "messages");
+    await this.#write(id, (known) => this.#saveWrites(known, list));
   }
 
   /**
@@ -135,7 +153,7 @@ export class ChatStore<M extends UIMessage = UIMessage> {
   async upsertMessages(input: ChatMessages<M>): Promise<void> {
     const { chatId, messages } = checkObject(input, "upsertMessages argument", ["chatId", "messages"]);
     const id = checkChatId(chatId);
-    const entries = entriesOf(messages, "messages");
+    const entries = entriesOf(checkMessages(messages, "messages"), "messages");
     if (entries.length === 0) return;
     await this.#write(id, (known) => this.#upsertWrites(known, entries));
   }
@@ -176,11 +194,16 @@ export class ChatStore<M extends UIMessage = UIMessage> {
   async #read(chatId: string): Promise<{ snapshot: Snapshot; messages: M[] }> {
     const [rev, list] = await this.manager.getMemory(chatId).getMany([this.revField, this.field]);
     const messages = (Array.isArray(list) ? list : []).map((v) => adoptStored<M>(v));
+    const token = typeof rev === "string" ? rev : undefined;
+    const previous = this.#known.get(chatId);
     const snapshot: Snapshot = {
-      rev: typeof rev === "string" ? rev : undefined,
+      rev: token,
       ids: messages.map((m) => String((m as { id?: unknown }).id)),
-      texts: messages.map((m) => JSON.stringify(m)),
+      values: messages as readonly object[],
     };
+    // The same token: the same messages as before (every write of the store replaces it).
+    if (token !== undefined && previous?.rev === token && previous.wellFormed !== undefined)
+      snapshot.wellFormed = previous.wellFormed;
     this.#remember(chatId, snapshot);
     return { snapshot, messages };
   }
@@ -232,70 +255,107 @@ export class ChatStore<M extends UIMessage = UIMessage> {
     );
   }
 
-  /** The writes that make `known` into `entries`; a no-op save still checks the token. */
+  /**
+   * The writes that make `known` into `messages`; a no-op save still checks the token. The
+   * longest run of `messages` that are the very (frozen) objects of `known` at the same places
+   * — what a route passes back after `loadChat` — is unchanged for certain and needs no look;
+   * only the messages after it are checked, serialized and compared.
+   */
   #saveWrites(
     known: Snapshot,
-    entries: readonly Entry[],
+    messages: readonly unknown[],
   ): { writes: BatchWrite[]; after: Snapshot } | undefined {
     const field = this.field;
+    const stored = known.values;
+    let same = 0;
+    const max = Math.min(stored.length, messages.length);
+    while (same < max && messages[same] === stored[same]) same++;
+    if (same > 0 && known.wellFormed === undefined) known.wellFormed = wellFormed(stored, known.ids);
+    if (known.wellFormed !== true) same = 0;
+    const rest = entriesOf(messages, "messages", same);
+    const taken = makeIdTest(known.ids, same, rest.length);
+    for (let k = 0; k < rest.length; k++) {
+      const entry = rest[k] as Entry;
+      if (taken(entry.id))
+        throw new ValidationError(
+          `messages[${same + k}]: id ${JSON.stringify(entry.id)} occurs more than once`,
+        );
+    }
     const writes: BatchWrite[] = [];
-    const stored = known.texts;
-    const common = Math.min(stored.length, entries.length);
-    for (let i = 0; i < common; ) {
-      if ((entries[i] as Entry).text === stored[i]) {
+    const common = Math.min(stored.length, messages.length);
+    const at = (i: number) => rest[i - same] as Entry;
+    const unchanged = (i: number) => sameMessage(at(i).value, stored[i] as object);
+    for (let i = same; i < common; ) {
+      if (unchanged(i)) {
         i++;
         continue;
       }
       let j = i + 1;
-      while (j < common && (entries[j] as Entry).text !== stored[j]) j++;
+      while (j < common && !unchanged(j)) j++;
       writes.push({
         op: "splice",
         field,
         start: i,
         deleteCount: j - i,
-        items: entries.slice(i, j).map((e) => e.value),
+        items: rest.slice(i - same, j - same).map((e) => e.value),
       });
       i = j;
     }
-    if (entries.length > stored.length)
-      writes.push({ op: "extend", field, values: entries.slice(stored.length).map((e) => e.value) });
-    else if (entries.length < stored.length)
+    if (messages.length > stored.length)
+      writes.push({
+        op: "extend",
+        field,
+        values: rest.slice(stored.length - same).map((e) => e.value),
+      });
+    else if (messages.length < stored.length)
       writes.push({
         op: "splice",
         field,
-        start: entries.length,
-        deleteCount: stored.length - entries.length,
+        start: messages.length,
+        deleteCount: stored.length - messages.length,
       });
     if (writes.length === 0 && known.rev === undefined && stored.length === 0) return undefined; // a new, empty chat
     const rev = writes.length === 0 && known.rev !== undefined ? known.rev : globalThis.crypto.randomUUID();
-    return { writes, after: { rev, ids: entries.map((e) => e.id), texts: entries.map((e) => e.text) } };
+    const ids = known.ids.slice(0, same);
+    const values = stored.slice(0, same);
+    for (const e of rest) {
+      ids.push(e.id);
+      values.push(e.value);
+    }
+    return { writes, after: { rev, ids, values, wellFormed: true } };
   }
 
   /** The writes that merge `entries` into `known` by id. */
   #upsertWrites(known: Snapshot, entries: readonly Entry[]): { writes: BatchWrite[]; after: Snapshot } {
     const field = this.field;
-    const at = new Map(known.ids.map((id, i) => [id, i]));
+    const index =
+      entries.length <= SCAN_IDS ? undefined : new Map(known.ids.map((id, i) => [id, i] as const));
+    const position = (id: string) => {
+      if (index !== undefined) return index.get(id);
+      const i = known.ids.lastIndexOf(id);
+      return i < 0 ? undefined : i;
+    };
     const ids = [...known.ids];
-    const texts = [...known.texts];
+    const values = [...known.values];
     const writes: BatchWrite[] = [];
     const added: Entry[] = [];
     for (const entry of entries) {
-      const i = at.get(entry.id);
+      const i = position(entry.id);
       if (i === undefined) added.push(entry);
-      else if (texts[i] !== entry.text) {
+      else if (!sameMessage(values[i] as object, entry.value)) {
         writes.push({ op: "splice", field, start: i, deleteCount: 1, items: [entry.value] });
-        texts[i] = entry.text;
+        values[i] = entry.value;
       }
     }
     if (added.length > 0) {
       writes.push({ op: "extend", field, values: added.map((e) => e.value) });
       for (const e of added) {
         ids.push(e.id);
-        texts.push(e.text);
+        values.push(e.value);
       }
     }
     // Nothing to change still checks the token: what was known may be stale.
     const rev = writes.length === 0 && known.rev !== undefined ? known.rev : globalThis.crypto.randomUUID();
-    return { writes, after: { rev, ids, texts } };
+    return { writes, after: { rev, ids, values } };
   }
 }

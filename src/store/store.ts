@@ -169,7 +169,7 @@ export interface StoreBatch {
   readonly writes: readonly StoreWrite[];
   /** Recorded with `digest` in the same step; undefined: none. */
   readonly operationId: string | undefined;
-  /** What the batch is (the same batch always has the same digest). */
+  /** What the batch is (the same batch always has the same digest); "" without an operation id. */
   readonly digest: string;
 }
 

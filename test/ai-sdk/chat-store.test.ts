@@ -255,6 +255,42 @@ forEachTarget((t) => {
       assert.deepEqual(await createChatStore({ manager: t.newManager() }).loadChat(chatId), many(2));
     });
 
+    it("loaded messages passed back are not re-checked, yet duplicates and foreign lists are caught", async () => {
+      const { manager, writes } = spying(t.newManager());
+      const chats = createChatStore({ manager });
+      const chatId = freshId();
+      await chats.saveChat({ chatId, messages: many(3) });
+      const loaded = await chats.loadChat(chatId);
+      // The loaded (frozen) messages again, plus one: only the new one is sent.
+      writes.length = 0;
+      await chats.saveChat({ chatId, messages: [...loaded, ...many(1, "n")] });
+      assert.deepEqual(writes.map(sentValues), [[many(1, "n")[0]]]);
+      // A loaded message twice, or a new one reusing a loaded id: ValidationError, nothing written.
+      const again = await chats.loadChat(chatId);
+      await rejectsWith(
+        chats.saveChat({ chatId, messages: [...again, again[0] as UIMessage] }),
+        ValidationError,
+        'messages[4]: id "m0" occurs more than once',
+      );
+      await rejectsWith(
+        chats.saveChat({ chatId, messages: [...again, { ...(again[1] as UIMessage) }] }),
+        ValidationError,
+        'messages[4]: id "m1" occurs more than once',
+      );
+      assert.deepEqual(await chats.loadChat(chatId), [...many(3), ...many(1, "n")]);
+      // A list written around the store (a duplicate id in it): the loaded list passed back is
+      // checked in full, as any list of yours.
+      const memory = manager.getMemory(chatId);
+      await memory.append(chats.field, many(1)[0]);
+      const foreign = await createChatStore({ manager }).loadChat(chatId);
+      const fresh = createChatStore({ manager });
+      const read = await fresh.loadChat(chatId);
+      assert.deepEqual(read, foreign);
+      await rejectsWith(fresh.saveChat({ chatId, messages: read }), ValidationError, "occurs more than once");
+      await fresh.saveChat({ chatId, messages: read.slice(0, 4) });
+      assert.deepEqual(await chats.loadChat(chatId), [...many(3), ...many(1, "n")]);
+    });
+
     it("undefined properties are dropped (no SerializationError); loaded messages are frozen", async () => {
       const chats = createChatStore({ manager: t.newManager() });
       const chatId = freshId();
