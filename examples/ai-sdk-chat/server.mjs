@@ -1,43 +1,23 @@
 // A small chat app on convmem/ai-sdk: a Node HTTP server (no framework) and one page.
 //   node examples/ai-sdk-chat/server.mjs            offline: a mock model, in-memory store
 //   REDIS_URL=redis://localhost:6379 node …          the chats in Redis (they survive restarts)
-//   PORT=3000 (default; 0 picks a free port)         prints "listening <port>" when ready
+//   AI_GATEWAY_API_KEY=… node …                      a real model through the Vercel AI Gateway
+//   AI_MODEL=anthropic/claude-sonnet-4 (gateway id; default openai/gpt-4o-mini)
+//   PORT=3000 (default; 0 picks a free port)         prints "model <…>", then "listening <port>"
 // The route is the one of docs/ai-sdk.md: loadChat → streamText → toUIMessageStreamResponse
 // with persistStream's hooks, so a reply cut off by a dying server stays in the chat.
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { convertToModelMessages, streamText } from "ai";
-import { MockLanguageModelV3, simulateReadableStream } from "ai/test";
 import { createChatStore } from "../../dist/ai-sdk/index.js";
 import { createMemoryManager } from "../../dist/index.js";
+import { pickModel } from "./model.mjs";
 
 const manager = createMemoryManager(process.env.REDIS_URL ? { redis: process.env.REDIS_URL } : {});
 const chats = createChatStore({ manager });
 const page = readFileSync(new URL("./index.html", import.meta.url), "utf8");
-const delayMs = Number(process.env.MOCK_DELAY_MS ?? 60);
-
-/** The offline model: echoes the question, then counts words, `delayMs` apart. */
-function mockModel(question) {
-  const words = [`You said: "${question}". `, ...Array.from({ length: 40 }, (_, i) => `word${i + 1} `)];
-  return new MockLanguageModelV3({
-    doStream: async () => ({
-      stream: simulateReadableStream({
-        chunkDelayInMs: delayMs,
-        chunks: [
-          { type: "text-start", id: "t" },
-          ...words.map((delta) => ({ type: "text-delta", id: "t", delta })),
-          { type: "text-end", id: "t" },
-          {
-            type: "finish",
-            finishReason: { unified: "stop", raw: "stop" },
-            usage: { inputTokens: { total: 1 }, outputTokens: { total: 41 } },
-          },
-        ],
-      }),
-    }),
-  });
-}
+const model = pickModel(process.env);
 
 async function body(req) {
   let text = "";
@@ -52,7 +32,7 @@ async function chatRoute(req, res) {
   const abort = new AbortController();
   res.on("close", () => abort.abort()); // the page stopped reading: stop generating
   const result = streamText({
-    model: mockModel(question),
+    model: model.forQuestion(question),
     messages: await convertToModelMessages(messages),
     abortSignal: abort.signal,
   });
@@ -86,5 +66,6 @@ const server = createServer(async (req, res) => {
   }
 });
 server.listen(Number(process.env.PORT ?? 3000), "127.0.0.1", () => {
+  console.log(`model ${model.label}`);
   console.log(`listening ${server.address().port}`);
 });

@@ -27,10 +27,11 @@ describe("examples/ai-sdk-chat in Chromium", () => {
   });
 
   async function startServer(): Promise<number> {
-    const server = runNode(SERVER, [], {
-      env: { ...process.env, REDIS_URL: redis.url, PORT: "0", MOCK_DELAY_MS: "40" },
-    });
+    const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: redis.url, PORT: "0", MOCK_DELAY_MS: "40" };
+    delete env.AI_GATEWAY_API_KEY; // the offline mock, whatever the machine has
+    const server = runNode(SERVER, [], { env });
     servers.push(server);
+    assert.equal(await server.nextLine(), "model mock (offline, 40 ms a chunk)");
     const line = await server.nextLine();
     assert.match(line, /^listening \d+$/);
     return Number(line.split(" ")[1]);
