@@ -93,7 +93,8 @@ const textOf = (m) =>
     .join("");
 
 function render() {
-  $("log").replaceChildren(
+  const log = $("log");
+  log.replaceChildren(
     ...chat.messages.map((m) => {
       const div = document.createElement("div");
       div.className = `msg ${m.role}`;
@@ -102,10 +103,11 @@ function render() {
       return div;
     }),
   );
+  log.scrollTop = log.scrollHeight; // follow the conversation
   const busy = chat.status === "submitted" || chat.status === "streaming";
   $("send").disabled = busy;
   $("stop").disabled = !busy;
-  $("status").textContent = chat.status === "error" ? `error: ${chat.error?.message}` : chat.status;
+  $("state").textContent = chat.status === "error" ? `error: ${chat.error?.message}` : chat.status;
   document.body.dataset.status = chat.status;
 }
 

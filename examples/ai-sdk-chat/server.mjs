@@ -21,8 +21,12 @@ import { pickModel } from "./model.mjs";
 
 const manager = createMemoryManager(process.env.REDIS_URL ? { redis: process.env.REDIS_URL } : {});
 const chats = createChatStore({ manager });
-const page = readFileSync(new URL("./index.html", import.meta.url), "utf8");
 const model = pickModel(process.env);
+const escapeHtml = (text) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+const page = readFileSync(new URL("./index.html", import.meta.url), "utf8").replace(
+  "%MODEL%",
+  escapeHtml(model.label),
+);
 const client = await clientBundle; // started first (see bundle.mjs)
 
 async function body(req) {

@@ -86,6 +86,7 @@ describe("examples/ai-sdk-chat in Chromium", () => {
       }),
       [chatId, "ready", "function", "function", "function"],
     );
+    assert.equal(await page.textContent("#model"), "mock (offline, 40 ms a chunk)");
     await page.fill("#input", "hello there");
     await page.click("#send");
     await page.waitForFunction("document.querySelector('.assistant')?.textContent?.includes('word40')");
