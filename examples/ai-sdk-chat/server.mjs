@@ -15,11 +15,13 @@ import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { convertToModelMessages, streamText } from "ai";
 import { createChatStore } from "../../dist/ai-sdk/index.js";
-import { createMemoryManager } from "../../dist/index.js";
+import { createMemoryManager, InMemoryStore } from "../../dist/index.js";
 import { clientBundle } from "./bundle.mjs";
 import { pickModel } from "./model.mjs";
 
-const manager = createMemoryManager(process.env.REDIS_URL ? { redis: process.env.REDIS_URL } : {});
+const manager = createMemoryManager(
+  process.env.REDIS_URL ? { redis: process.env.REDIS_URL } : { store: new InMemoryStore() },
+);
 const chats = createChatStore({ manager });
 const model = pickModel(process.env);
 const escapeHtml = (text) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
