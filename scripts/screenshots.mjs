@@ -5,28 +5,15 @@
 //
 // Usage: npm run screenshots   (builds first)
 import { spawn, spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { createMemoryManager } from "../dist/index.js";
 import { startRedisServer } from "../examples/demo-support.mjs";
+import { chromiumPath } from "./chromium.mjs";
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
 const cli = join(root, "dist", "cli", "main.js");
-
-function chromiumPath() {
-  if (process.env.CONVMEM_CHROMIUM) return process.env.CONVMEM_CHROMIUM;
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    for (const name of ["chromium", "chromium-browser", "google-chrome"]) {
-      try {
-        accessSync(join(dir, name), constants.X_OK);
-        return join(dir, name);
-      } catch {}
-    }
-  }
-  throw new Error("no Chromium on PATH: apt-get install -y chromium (or set CONVMEM_CHROMIUM)");
-}
 
 /** An assistant conversation as the OpenAI Agents and AI SDK adapters would leave it. */
 async function addAdapterConversation(url, keyPrefix) {
