@@ -99,6 +99,13 @@ export const OPERATION_MAP: Readonly<Record<OperationName, MemoryOperation>> = {
   cleanupExpiredConversations: "delete_memory_store",
 };
 
+/**
+ * Where `@opentelemetry/api` 1.x keeps what is registered globally (shared by every copy of the
+ * API in the process): absent until something registers, so its absence says "no SDK" at the
+ * cost of one property read.
+ */
+const GLOBAL_API = Symbol.for("opentelemetry.js.api.1");
+
 /** What the global API hands out while no SDK is registered (`@opentelemetry/api`'s no-ops). */
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 const NOOP_METER = createNoopMeter();
@@ -306,9 +313,12 @@ export function instrument(manager: MemoryManager, options: InstrumentOptions = 
     }
   };
   // Dormant while there is nowhere to send anything: with no SDK registered (and no tracer or
-  // meter given) a call costs what it costs with no listener at all.
+  // meter given) a call costs what it costs with no listener at all. A tracer or meter given
+  // is always somewhere to send to.
   const enabled =
-    options.tracer !== undefined && options.meter !== undefined ? undefined : () => metering() || tracing();
+    options.tracer !== undefined || options.meter !== undefined
+      ? undefined
+      : () => (globalThis as Record<symbol, unknown>)[GLOBAL_API] !== undefined && (metering() || tracing());
   manager.on("operation", listener, { content: recordContent, enabled });
   return () => {
     manager.off("operation", listener);
