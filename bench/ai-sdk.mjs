@@ -31,6 +31,7 @@ await new Promise((r) => setTimeout(r, 300));
 const url = `redis://127.0.0.1:${port}`;
 const manager = createMemoryManager({ redis: url });
 const chats = createChatStore({ manager });
+const manager2 = createMemoryManager({ redis: url }); // the second worker's
 const raw = createClient({ url, commandOptions: { timeout: 0 } });
 await raw.connect();
 const admin = createClient({ url });
@@ -58,6 +59,32 @@ function saveChatVariant(n) {
       const loaded = await chats.loadChat(chatId); // the route: load, append, save
       const messages = [...loaded, msg(n + next++)];
       return () => chats.saveChat({ chatId, messages });
+    },
+  };
+}
+
+/**
+ * The route on two workers taking turns (two stores, as two processes would have): each load
+ * finds the chat written by the other one, so it reads and decodes the whole list again.
+ */
+function alternatingVariant(n) {
+  const chatId = `bench-alt-${n}-${Date.now()}`;
+  const stores = [chats, createChatStore({ manager: manager2 })];
+  let next = n;
+  let turn = 0;
+  return {
+    name: `saveChat into ${n.toLocaleString("en")}, two workers taking turns`,
+    setup: () => chats.saveChat({ chatId, messages: base(n) }),
+    async reset() {
+      const loaded = await chats.loadChat(chatId);
+      await chats.saveChat({ chatId, messages: loaded.slice(0, n) });
+      turn = 1;
+    },
+    async prepare() {
+      const store = stores[turn++ % 2];
+      const loaded = await store.loadChat(chatId);
+      const messages = [...loaded, msg(n + next++)];
+      return () => store.saveChat({ chatId, messages });
     },
   };
 }
@@ -98,7 +125,13 @@ async function netIn() {
   return Number(/total_net_input_bytes:(\d+)/.exec(info)?.[1] ?? 0);
 }
 
-const variants = [saveChatVariant(10), saveChatVariant(1000), rewriteVariant(1000), setVariant(1000)];
+const variants = [
+  saveChatVariant(10),
+  saveChatVariant(1000),
+  rewriteVariant(1000),
+  setVariant(1000),
+  alternatingVariant(1000),
+];
 for (const v of variants) {
   await v.setup();
   v.ms = [];
@@ -152,14 +185,18 @@ for (const v of variants)
   console.log(
     `| ${v.name} | ${median(v.ms).toFixed(3)} | ${median(v.cpu).toFixed(0)} | ${Math.round(v.bytes).toLocaleString("en")} |`,
   );
-const [small, large, rewrite, set] = variants;
+const [small, large, rewrite, set, alternating] = variants;
 const ratio = (a, b) => median(a.ms) / median(b.ms);
 console.log(`saveChat 1,000 vs 10: ${ratio(large, small).toFixed(2)}× (target ≤ 2×)`);
 console.log(
   `whole-list rewrite / saveChat at 1,000, convmem set: ${ratio(set, large).toFixed(1)}× (target ≥ 10×)`,
 );
 console.log(`whole-list rewrite / saveChat at 1,000, raw SET: ${ratio(rewrite, large).toFixed(1)}×`);
+console.log(
+  `two workers taking turns: convmem set / saveChat ${ratio(set, alternating).toFixed(1)}×, raw SET / saveChat ${ratio(rewrite, alternating).toFixed(1)}×`,
+);
 await manager.close();
+await manager2.close();
 await raw.quit();
 await admin.quit();
 redis.kill();

@@ -34,6 +34,7 @@ export {
   type LoadChatOptions,
   MAX_ATTEMPTS,
   REMEMBERED_CHATS,
+  REVALIDATE_FROM,
 } from "./store.js";
 export type { PersistStreamOptions, StreamPersistence } from "./stream.js";
 

@@ -47,6 +47,12 @@ function makeIdTest(ids: readonly string[], end: number, lookups: number): (id: 
 
 /** How many chats a store remembers (least recently used dropped first). */
 export const REMEMBERED_CHATS = 64;
+/**
+ * From this many messages on, `loadChat` of a chat the store remembers first asks whether its
+ * token changed (one small read) and, if not, hands out the remembered messages instead of
+ * reading and decoding the list again; below it, one read of the whole list is cheaper.
+ */
+export const REVALIDATE_FROM = 64;
 /** Attempts of a write whose guard keeps failing under contention before `ConflictError`. */
 export const MAX_ATTEMPTS = 100;
 
@@ -116,7 +122,9 @@ export class ChatStore<M extends UIMessage = UIMessage> {
 
   /**
    * The chat's messages in order (`[]` for a new chat); with `limit`, the newest `limit`.
-   * The messages are deep-frozen: copy one (`structuredClone`) to edit it.
+   * The messages are deep-frozen: copy one (`structuredClone`) to edit it. A remembered chat
+   * of {@link REVALIDATE_FROM} messages or more whose token is unchanged is handed out again
+   * after reading the token alone.
    */
   async loadChat(chatId: string, options: LoadChatOptions = {}): Promise<M[]> {
     const id = checkChatId(chatId);
@@ -128,6 +136,14 @@ export class ChatStore<M extends UIMessage = UIMessage> {
       if (limit <= 0) return [];
       const values = await memory.getList(this.field, { start: -limit });
       return values.map((v) => adoptStored<M>(v));
+    }
+    const known = this.#known.get(id);
+    if (known?.rev !== undefined && known.values.length >= REVALIDATE_FROM) {
+      // The same token: the same messages (every write of the store replaces it).
+      if ((await memory.get(this.revField)) === known.rev) {
+        this.#remember(id, known);
+        return [...known.values] as M[];
+      }
     }
     const snapshot = await this.#read(id);
     return snapshot.messages;

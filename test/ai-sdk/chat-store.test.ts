@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { UIMessage } from "ai";
-import { createChatStore } from "../../src/ai-sdk/index.js";
+import { createChatStore, REVALIDATE_FROM } from "../../src/ai-sdk/index.js";
 import { type BatchWrite, type MemoryManager, ValidationError } from "../../src/index.js";
 import { fixture, runNode } from "../helpers/node-child.js";
 import { forEachTarget, freshId, rejectsWith, type Target } from "../helpers/targets.js";
@@ -289,6 +289,35 @@ forEachTarget((t) => {
       await rejectsWith(fresh.saveChat({ chatId, messages: read }), ValidationError, "occurs more than once");
       await fresh.saveChat({ chatId, messages: read.slice(0, 4) });
       assert.deepEqual(await chats.loadChat(chatId), [...many(3), ...many(1, "n")]);
+    });
+
+    it("a long chat this store wrote last is handed out again after one small read; another's write is seen", async () => {
+      const manager = t.newManager();
+      const operations: string[] = [];
+      manager.on("operation", (e) => operations.push(e.operation));
+      const chats = createChatStore({ manager });
+      const other = createChatStore({ manager: t.newManager() });
+      const chatId = freshId();
+      await chats.saveChat({ chatId, messages: many(REVALIDATE_FROM) });
+      operations.length = 0;
+      const first = await chats.loadChat(chatId);
+      assert.deepEqual(first, many(REVALIDATE_FROM));
+      assert.deepEqual(operations, ["get"], "the token only");
+      assert.ok(Object.isFrozen(first[0]) && Object.isFrozen(first[0]?.parts));
+      // Another store (another worker) writes: the token changed, the list is read again.
+      await other.saveChat({ chatId, messages: [...(await other.loadChat(chatId)), ...many(1, "x")] });
+      operations.length = 0;
+      assert.deepEqual(await chats.loadChat(chatId), [...many(REVALIDATE_FROM), ...many(1, "x")]);
+      assert.deepEqual(operations, ["get", "getMany"]);
+      // A short chat is read whole in one round trip.
+      const short = freshId();
+      await chats.saveChat({ chatId: short, messages: many(3) });
+      operations.length = 0;
+      assert.deepEqual(await chats.loadChat(short), many(3));
+      assert.deepEqual(operations, ["getMany"]);
+      // Deleted by another store: the token is gone, the chat is empty.
+      await other.deleteChat(chatId);
+      assert.deepEqual(await chats.loadChat(chatId), []);
     });
 
     it("undefined properties are dropped (no SerializationError); loaded messages are frozen", async () => {
