@@ -219,8 +219,13 @@ if (results.workers) {
 if (results.telemetry) {
   for (const row of results.telemetry.rows.filter((r) => r.variant !== "off")) {
     const noSdk = row.variant === "otel_no_sdk";
+    const what = {
+      off_again: "a second manager without listeners (noise floor)",
+      otel_no_sdk: "convmem/otel, no SDK registered",
+      otel_sdk: "convmem/otel, SDK with a no-op exporter",
+    }[row.variant];
     summary.push({
-      measurement: `set+get, 200 in flight, ${noSdk ? "convmem/otel, no SDK registered" : "convmem/otel, SDK with a no-op exporter"} vs off`,
+      measurement: `set+get, 200 in flight, ${what ?? row.variant} vs off`,
       result: row.vs_off,
       target: noSdk ? `>= ${results.telemetry.target}` : "-",
       met: noSdk ? results.telemetry.met : "-",

@@ -48,6 +48,8 @@ function setGet(manager, name) {
 /** Rows { variant, opsPerSec, vs_off, nodeCpuUsPerOp, rounds } and the target check. */
 export async function runTelemetry({ url, admin, log }) {
   const off = createMemoryManager({ redis: url });
+  // A second manager with no listener: the noise floor of a paired ratio on this machine.
+  const offAgain = createMemoryManager({ redis: url });
   const noSdk = createMemoryManager({ redis: url });
   const sdk = createMemoryManager({ redis: url });
   const spans = new BatchSpanProcessor(noopExporter);
@@ -60,7 +62,12 @@ export async function runTelemetry({ url, admin, log }) {
   try {
     const r = await compareThroughput(
       admin,
-      { off: setGet(off, "off"), otel_no_sdk: setGet(noSdk, "nosdk"), otel_sdk: setGet(sdk, "sdk") },
+      {
+        off: setGet(off, "off"),
+        off_again: setGet(offAgain, "off2"),
+        otel_no_sdk: setGet(noSdk, "nosdk"),
+        otel_sdk: setGet(sdk, "sdk"),
+      },
       { concurrency: CONCURRENCY, opsPerCall: 2 },
     );
     // The ratio of each round to `off` in the same round, then their median: on a machine whose
@@ -87,7 +94,7 @@ export async function runTelemetry({ url, admin, log }) {
     for (const stop of stops) stop();
     await tracerProvider.shutdown();
     await meterProvider.shutdown();
-    await Promise.all([off.close(), noSdk.close(), sdk.close()]);
+    await Promise.all([off.close(), offAgain.close(), noSdk.close(), sdk.close()]);
   }
 }
 
