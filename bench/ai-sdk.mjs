@@ -159,7 +159,6 @@ for (let b = 0; b < Math.ceil(rounds / BLOCK); b++) {
 }
 // Bytes on the wire for the timed saves alone: a variant's saves in a row, prepared first.
 for (const v of variants) {
-  const saves = [];
   let bytes = 0;
   await v.reset();
   for (let r = 0; r < 50; r++) {
@@ -167,7 +166,6 @@ for (const v of variants) {
     const before = await netIn();
     await save();
     bytes += (await netIn()) - before;
-    saves.push(save);
   }
   const infoCall = (await netIn()) - (await netIn()); // an INFO's own bytes (negative)
   v.bytes = bytes / 50 + infoCall;

@@ -82,14 +82,20 @@ export function entryOf(message: unknown, where: string): Entry {
 
 /**
  * The entries of `messages[from…]`, checked: messages with non-empty ids, distinct among
- * themselves (positions in errors count from the start of `messages`).
+ * themselves and not `taken` (by `messages[0…from)`); positions in errors count from the start
+ * of `messages`.
  */
-export function entriesOf(messages: readonly unknown[], what: string, from = 0): Entry[] {
+export function entriesOf(
+  messages: readonly unknown[],
+  what: string,
+  from = 0,
+  taken: (id: string) => boolean = () => false,
+): Entry[] {
   const seen = new Set<string>();
   const out: Entry[] = [];
   for (let i = from; i < messages.length; i++) {
     const entry = entryOf(messages[i], `${what}[${i}]`);
-    if (seen.has(entry.id))
+    if (seen.has(entry.id) || taken(entry.id))
       throw new ValidationError(`${what}[${i}]: id ${JSON.stringify(entry.id)} occurs more than once`);
     seen.add(entry.id);
     out.push(entry);
@@ -104,14 +110,14 @@ export function checkMessages(messages: unknown, what: string): readonly unknown
 }
 
 /**
- * Whether the stored messages `values` (with their `ids`) are what a save could have written:
- * objects with non-empty, distinct string ids. (A list written around the store might not be.)
+ * Whether the stored messages `values` are what a save could have written: objects with
+ * non-empty, distinct string ids. (A list written around the store might not be.)
  */
-export function wellFormed(values: readonly object[], ids: readonly string[]): boolean {
+export function wellFormed(values: readonly object[]): boolean {
   const seen = new Set<string>();
-  for (let i = 0; i < values.length; i++) {
-    const id = (values[i] as { id?: unknown }).id;
-    if (typeof id !== "string" || id === "" || seen.has(id) || ids[i] !== id) return false;
+  for (const value of values) {
+    const id = (value as { id?: unknown } | null)?.id;
+    if (typeof id !== "string" || id === "" || seen.has(id)) return false;
     seen.add(id);
   }
   return true;

@@ -34,15 +34,27 @@ interface Snapshot {
   wellFormed?: boolean;
 }
 
-/** Up to this many new ids are looked up in the stored ids by a scan; more build a set. */
+/** Up to this many ids are looked up in the stored ids by a scan; more build a map. */
 const SCAN_IDS = 8;
 
-/** Whether `id` is among `ids[0…end)`. */
-function makeIdTest(ids: readonly string[], end: number, lookups: number): (id: string) => boolean {
-  if (end === 0) return () => false;
-  if (lookups <= SCAN_IDS) return (id) => ids.lastIndexOf(id, end - 1) >= 0;
-  const set = new Set(ids.slice(0, end));
-  return (id) => set.has(id);
+/**
+ * Where `id` is among `ids[0…end)` (its last position), for `lookups` lookups: a scan from the
+ * end for a few (new messages, or a partial reply: the last one), else a map.
+ */
+function idPositions(
+  ids: readonly string[],
+  end: number,
+  lookups: number,
+): (id: string) => number | undefined {
+  if (end === 0) return () => undefined;
+  if (lookups <= SCAN_IDS)
+    return (id) => {
+      const i = ids.lastIndexOf(id, end - 1);
+      return i < 0 ? undefined : i;
+    };
+  const index = new Map<string, number>();
+  for (let i = 0; i < end; i++) index.set(ids[i] as string, i);
+  return (id) => index.get(id);
 }
 
 /** How many chats a store remembers (least recently used dropped first). */
@@ -214,7 +226,7 @@ export class ChatStore<M extends UIMessage = UIMessage> {
     const previous = this.#known.get(chatId);
     const snapshot: Snapshot = {
       rev: token,
-      ids: messages.map((m) => String((m as { id?: unknown }).id)),
+      ids: messages.map((m) => String((m as { id?: unknown } | null)?.id)),
       values: messages as readonly object[],
     };
     // The same token: the same messages as before (every write of the store replaces it).
@@ -283,22 +295,14 @@ export class ChatStore<M extends UIMessage = UIMessage> {
   ): { writes: BatchWrite[]; after: Snapshot } | undefined {
     const field = this.field;
     const stored = known.values;
-    let same = 0;
-    const max = Math.min(stored.length, messages.length);
-    while (same < max && messages[same] === stored[same]) same++;
-    if (same > 0 && known.wellFormed === undefined) known.wellFormed = wellFormed(stored, known.ids);
-    if (known.wellFormed !== true) same = 0;
-    const rest = entriesOf(messages, "messages", same);
-    const taken = makeIdTest(known.ids, same, rest.length);
-    for (let k = 0; k < rest.length; k++) {
-      const entry = rest[k] as Entry;
-      if (taken(entry.id))
-        throw new ValidationError(
-          `messages[${same + k}]: id ${JSON.stringify(entry.id)} occurs more than once`,
-        );
-    }
-    const writes: BatchWrite[] = [];
     const common = Math.min(stored.length, messages.length);
+    let same = 0;
+    while (same < common && messages[same] === stored[same]) same++;
+    if (same > 0 && known.wellFormed === undefined) known.wellFormed = wellFormed(stored);
+    if (known.wellFormed !== true) same = 0;
+    const inPrefix = idPositions(known.ids, same, messages.length - same);
+    const rest = entriesOf(messages, "messages", same, (id) => inPrefix(id) !== undefined);
+    const writes: BatchWrite[] = [];
     const at = (i: number) => rest[i - same] as Entry;
     const unchanged = (i: number) => sameMessage(at(i).value, stored[i] as object);
     for (let i = same; i < common; ) {
@@ -344,13 +348,7 @@ export class ChatStore<M extends UIMessage = UIMessage> {
   /** The writes that merge `entries` into `known` by id. */
   #upsertWrites(known: Snapshot, entries: readonly Entry[]): { writes: BatchWrite[]; after: Snapshot } {
     const field = this.field;
-    const index =
-      entries.length <= SCAN_IDS ? undefined : new Map(known.ids.map((id, i) => [id, i] as const));
-    const position = (id: string) => {
-      if (index !== undefined) return index.get(id);
-      const i = known.ids.lastIndexOf(id);
-      return i < 0 ? undefined : i;
-    };
+    const position = idPositions(known.ids, known.ids.length, entries.length);
     const ids = [...known.ids];
     const values = [...known.values];
     const writes: BatchWrite[] = [];

@@ -264,7 +264,7 @@ export class ConvmemSaver extends BaseCheckpointSaver {
    * Checkpoints newest first (in put order, which is id order for LangGraph's uuid6 ids), read
    * from the end of the thread's put log in pages: `limit` without `filter` costs O(limit);
    * `before` and `filter` add the entries they skip. Without `thread_id`, every conversation
-   * of the registry (`manager.conversations()`), never `KEYS`/`SCAN`.
+   * of the registry (`manager.conversations()`), never a walk of the keyspace.
    */
   override async *list(
     config: RunnableConfig,

@@ -17,9 +17,6 @@
  */
 import {
   type Attributes,
-  type Counter,
-  createNoopMeter,
-  type Histogram,
   type Meter,
   type MeterProvider,
   metrics,
@@ -38,6 +35,7 @@ import {
   RedisStore,
   ValidationError,
 } from "../index.js";
+import { instrumentsOf } from "./instruments.js";
 
 /** The commit of open-telemetry/semantic-conventions-genai whose Memory spans these follow. */
 export const SEMCONV_COMMIT = "9430220eb6f3f8a0e41d2e0e548aeb5cb9ca5f14";
@@ -106,44 +104,8 @@ export const OPERATION_MAP: Readonly<Record<OperationName, MemoryOperation>> = {
  */
 const GLOBAL_API = Symbol.for("opentelemetry.js.api.1");
 
-/** What the global API hands out while no SDK is registered (`@opentelemetry/api`'s no-ops). */
+/** What the global tracer provider delegates to while no SDK is registered (the API's no-op). */
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
-const NOOP_METER = createNoopMeter();
-
-/** The metric instruments of one meter. */
-interface Instruments {
-  readonly live: boolean;
-  readonly duration: Histogram;
-  readonly errors: Counter;
-  readonly redisCalls: Counter;
-  readonly removedConversations: Counter;
-  readonly removedFields: Counter;
-}
-
-function instrumentsOf(meter: Meter): Instruments {
-  return {
-    live: meter !== NOOP_METER,
-    duration: meter.createHistogram("convmem.operation.duration", {
-      description: "Duration of convmem operations, from the call to its settlement",
-      unit: "ms",
-    }),
-    errors: meter.createCounter("convmem.operation.errors", {
-      description: "convmem operations that rejected, by error code",
-    }),
-    redisCalls: meter.createCounter("convmem.redis.calls", {
-      description: "Redis commands sent by convmem operations, by kind",
-      unit: "{command}",
-    }),
-    removedConversations: meter.createCounter("convmem.cleanup.conversations", {
-      description: "Conversations deleted by cleanupExpiredConversations and cleanupConversation",
-      unit: "{conversation}",
-    }),
-    removedFields: meter.createCounter("convmem.cleanup.fields", {
-      description: "Fields deleted by cleanupConversation",
-      unit: "{field}",
-    }),
-  };
-}
 
 /**
  * Whether the global tracer provider has an SDK behind it. `trace.getTracer()` hands out proxy
@@ -248,7 +210,6 @@ export function instrument(manager: MemoryManager, options: InstrumentOptions = 
     throw new ValidationError("storeId must be a non-empty string");
   }
   const tracer = options.tracer ?? trace.getTracer("convmem");
-  const tracing: () => boolean = options.tracer !== undefined ? () => true : globalTracing;
   // The global meter provider has no proxy: a meter taken before an SDK registers stays a
   // no-op. So without a `meter` option the instruments follow the global provider: made again
   // from it whenever it changes (checked at each call's start, one global lookup).
@@ -318,7 +279,9 @@ export function instrument(manager: MemoryManager, options: InstrumentOptions = 
   const enabled =
     options.tracer !== undefined || options.meter !== undefined
       ? undefined
-      : () => (globalThis as Record<symbol, unknown>)[GLOBAL_API] !== undefined && (metering() || tracing());
+      : () =>
+          (globalThis as Record<symbol, unknown>)[GLOBAL_API] !== undefined &&
+          (metering() || globalTracing());
   manager.on("operation", listener, { content: recordContent, enabled });
   return () => {
     manager.off("operation", listener);

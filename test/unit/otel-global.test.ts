@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
 import { metrics, trace } from "@opentelemetry/api";
-import { MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -16,15 +16,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { createMemoryManager, InMemoryStore } from "../../src/index.js";
 import { instrument } from "../../src/otel/index.js";
-
-class TestReader extends MetricReader {
-  protected onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { TestReader } from "../helpers/metric-reader.js";
 
 async function operationCount(reader: TestReader): Promise<number> {
   const { resourceMetrics } = await reader.collect();

@@ -12,7 +12,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { SpanKind, trace } from "@opentelemetry/api";
-import { type DataPoint, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+import { type DataPoint, MeterProvider } from "@opentelemetry/sdk-metrics";
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -27,19 +27,10 @@ import {
   ValidationError,
 } from "../../src/index.js";
 import { instrument, OPERATION_MAP, SEMCONV_COMMIT } from "../../src/otel/index.js";
+import { TestReader } from "../helpers/metric-reader.js";
 import { repoRoot } from "../helpers/node-child.js";
 import { type RedisServer, startRedis } from "../helpers/redis-server.js";
 import { freshId } from "../helpers/targets.js";
-
-/** A reader collected on demand. */
-class TestReader extends MetricReader {
-  protected onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 /** The values of metric `name` by the attribute `by`, summed (a histogram: its counts). */
 async function sums(reader: TestReader, name: string, by: string): Promise<Record<string, number>> {
