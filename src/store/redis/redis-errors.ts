@@ -28,6 +28,11 @@ export function isNoScript(err: unknown): boolean {
   return err instanceof ErrorReply && err.message.startsWith("NOSCRIPT");
 }
 
+/** True for the reply to a plain command run on a key holding another kind of value. */
+export function isWrongType(err: unknown): boolean {
+  return err instanceof ErrorReply && err.message.startsWith("WRONGTYPE");
+}
+
 /** True for the reply to `FCALL` of a function the server does not have (its library is not loaded). */
 export function isFunctionMissing(err: unknown): boolean {
   return err instanceof ErrorReply && /^ERR Function not found/.test(err.message);

@@ -1,10 +1,11 @@
 /**
- * `RedisStore`: the {@link MemoryStore} on Redis. Every operation is one `EVALSHA` of a Lua
- * script from `lua/` over the keys of one conversation (one Cluster hash slot), so each is
- * atomic and one round trip. There is no plain-command shortcut: every decision (is the
- * conversation alive, does the field follow its TTL, is the id new) is taken inside Redis, in
- * the same atomic step as the write, never from what this process believes other processes
- * did (docs/architecture.md, "Exact by construction"). Running scripts, durability and the
+ * `RedisStore`: the {@link MemoryStore} on Redis. Every write is one call of a Lua function
+ * from `lua/` over the keys of one conversation (one Cluster hash slot), so each is atomic and
+ * one round trip: every decision (is the conversation alive, does the field follow its TTL, is
+ * the id new) is taken inside Redis, in the same atomic step as the write, never from what
+ * this process believes other processes did (docs/architecture.md, "Exact by construction").
+ * `get` and the newest-messages window are one plain command (GET, LRANGE): every key expires
+ * physically exactly when its field does, so a key exists exactly while its field is live. Running scripts, durability and the
  * mapping of script error codes (`CONVMEM_*`) to the typed errors are in `script-runner.ts`;
  * argument and reply formats in `wire.ts`.
  */
@@ -51,6 +52,16 @@ import {
 
 /** The arguments of a script that takes none beyond the shared ones (never modified). */
 const NO_ARGS: readonly string[] = [];
+
+/** `get` as a plain command. */
+const getCommand = (key: string): string[] => ["GET", key];
+
+/** A plain GET's reply as `get` returns it. */
+const scalarOf = (reply: unknown): ReadValue | undefined =>
+  reply === null ? undefined : { kind: "scalar", raw: reply as string };
+
+/** A plain LRANGE's reply: the elements. */
+const elementsOf = (reply: unknown): string[] => reply as string[];
 
 const STORE_OPTIONS = ["redis", "timeoutMs", "durability"] as const;
 
@@ -120,7 +131,8 @@ export class RedisStore implements MemoryStore {
   }
 
   get(ref: ConversationRef, field: string): Promise<ReadValue | undefined> {
-    return this.scripts.run("get", ref, field, NO_ARGS);
+    // A plain GET (a list or a map: WRONGTYPE, then the script): ScriptRunner.read.
+    return this.scripts.read("get", ref, field, NO_ARGS, getCommand, scalarOf);
   }
 
   has(ref: ConversationRef, field: string): Promise<boolean> {
@@ -194,7 +206,14 @@ export class RedisStore implements MemoryStore {
     start: number | undefined,
     end: number | undefined,
   ): Promise<string[]> {
-    return this.scripts.run("range", ref, field, [optionalArg(start), optionalArg(end)]);
+    const args = [optionalArg(start), optionalArg(end)];
+    if (end === undefined && (start === undefined || start <= 0)) {
+      // slice(start) from the newest end (or all): a plain LRANGE (the empty-list marker or a
+      // value of another kind: WRONGTYPE, then the script).
+      const from = start === undefined ? "0" : String(start);
+      return this.scripts.read("range", ref, field, args, (key) => ["LRANGE", key, from, "-1"], elementsOf);
+    }
+    return this.scripts.run("range", ref, field, args);
   }
 
   length(ref: ConversationRef, field: string): Promise<number> {

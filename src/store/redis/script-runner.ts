@@ -16,6 +16,7 @@ import {
   isLibraryPresent,
   isNoScript,
   isRefused,
+  isWrongType,
   toConvmemError,
 } from "./redis-errors.js";
 import {
@@ -82,6 +83,14 @@ export class ScriptRunner {
    * NOSCRIPT (a `SCRIPT FLUSH`). docs/architecture.md, "Call order", says what is left.
    */
   private readonly loaded = new Set<string>();
+  /**
+   * Plain reads in flight, by conversation (meta key), each with the calls on that
+   * conversation made while it is in flight (`undefined`: none yet). Those wait for it: see
+   * {@link ScriptRunner.read}.
+   */
+  private readonly plainInFlight = new Map<string, Array<() => void> | undefined>();
+  /** Plain reads, until the server refuses one (an ACL without `get`/`lrange`): then scripts. */
+  private plainReads = true;
   /** Key names per conversation, derived once per `ConversationRef` (one per `getMemory`). */
   private readonly keyCache = new WeakMap<ConversationRef, ConversationKeys>();
 
@@ -123,7 +132,100 @@ export class ScriptRunner {
    * typed, naming the conversation and field. With durability on, a write resolves once
    * enough replicas have it.
    */
-  async run<N extends ConversationScript>(
+  run<N extends ConversationScript>(
+    name: N,
+    ref: ConversationRef,
+    field: string,
+    args: readonly string[],
+  ): Promise<ReplyOf<N>> {
+    const scope = callScope.current; // the calling operation, if someone listens (call-scope.ts)
+    if (this.plainInFlight.size !== 0) {
+      const meta = this.keysOf(ref).meta;
+      if (this.plainInFlight.has(meta)) {
+        return this.behind(meta, () => this.runNow(scope, name, ref, field, args));
+      }
+    }
+    return this.runNow(scope, name, ref, field, args);
+  }
+
+  /**
+   * A read of one field as one plain command — `command(key)` on the field's key, its reply
+   * decoded by `decode` — or, where it finds a value of another kind (`WRONGTYPE`: `get` of a
+   * list or a map, `LRANGE` of the empty-list marker), as the operation's script `name`
+   * (`args`) instead.
+   *
+   * Exact: every key of a conversation expires physically exactly when its field does
+   * (`lua/write.lua`), so a key exists exactly while its field is live, and one command on it
+   * is one atomic step. Call order: a call on the conversation made while a plain read is in
+   * flight waits until that read has settled or sent its script, and is then sent in call
+   * order — so the script, sent later than the plain command, still takes effect before every
+   * call made after the read. Waiting calls are sent together when it settles, reads among
+   * them as scripts (so a burst of calls costs two round trips, never one per read). Where the
+   * server refuses the plain command (an ACL without `+get`/`+lrange`), reads are scripts from
+   * then on.
+   */
+  read<N extends ConversationScript, R extends ReplyOf<N>>(
+    name: N,
+    ref: ConversationRef,
+    field: string,
+    args: readonly string[],
+    command: (key: string) => string[],
+    decode: (reply: unknown) => R,
+  ): Promise<ReplyOf<N>> {
+    const scope = callScope.current;
+    const k = this.keysOf(ref);
+    const meta = k.meta;
+    if (this.plainInFlight.size !== 0 && this.plainInFlight.has(meta)) {
+      return this.behind(meta, () => this.runNow(scope, name, ref, field, args));
+    }
+    if (!this.plainReads) return this.runNow(scope, name, ref, field, args);
+    const key = fieldKey(k, field);
+    const args0 = command(key);
+    this.plainInFlight.set(meta, undefined);
+    return this.sent(scope, args0, key).then(
+      (reply) => {
+        this.release(meta);
+        return decode(reply);
+      },
+      (err: unknown) => {
+        let script: Promise<ReplyOf<N>> | undefined;
+        if (isWrongType(err)) {
+          script = this.runNow(scope, name, ref, field, args);
+        } else if (isRefused(err, (args0[0] as string).toLowerCase())) {
+          this.plainReads = false;
+          script = this.runNow(scope, name, ref, field, args);
+        }
+        this.release(meta);
+        if (script !== undefined) return script;
+        throw toConvmemError(err, this.conn.lastErrorMessage, ref, field);
+      },
+    );
+  }
+
+  /** Queues `task` (which sends a call) until the plain read in flight on `meta` settles. */
+  private behind<T>(meta: string, task: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let waiting = this.plainInFlight.get(meta);
+      if (waiting === undefined) {
+        waiting = [];
+        this.plainInFlight.set(meta, waiting);
+      }
+      waiting.push(() => {
+        task().then(resolve, reject);
+      });
+    });
+  }
+
+  /** The plain read on `meta` has settled (or sent its script): sends the calls made meanwhile, in order. */
+  private release(meta: string): void {
+    const waiting = this.plainInFlight.get(meta);
+    this.plainInFlight.delete(meta);
+    if (waiting !== undefined) for (const send of waiting) send();
+  }
+
+  /** {@link ScriptRunner.run}, sent now. */
+  private async runNow<N extends ConversationScript>(
+    scope: CallScope | undefined,
     name: N,
     ref: ConversationRef,
     field: string,
@@ -155,7 +257,6 @@ export class ScriptRunner {
       command = ["FCALL", fn, "3", k.meta, k.messageIds, k.registry, k.fieldBase, ttl, field];
     }
     for (const arg of args) command.push(arg);
-    const scope = callScope.current; // the calling operation, if someone listens (call-scope.ts)
     try {
       const reply =
         spec.write && this.durability

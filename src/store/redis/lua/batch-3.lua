@@ -214,6 +214,7 @@ end
 
 if opid ~= '' then
   redis.call('HSET', OPS, opid, digest)
+  redis.call('HSET', META, 'o', '1')
   local s = unpack_state(redis.call('HGET', META, 'c'))
   expire_at(OPS, s.pd or -1)
 end

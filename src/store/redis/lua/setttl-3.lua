@@ -7,8 +7,8 @@ s.ttl = T
 s.keep_ttl = true
 s.mode = nil
 s.old = nil
--- Physical expiry is recomputed from the new TTL (also when it got shorter), and applied below
--- to every live field: pd <= dl + T again.
+-- The deadline is recomputed from the new TTL (also when it got shorter), and applied below
+-- to every live field's key: pd = dl - 1.
 s.pd = nil
 prepare(s, '')
 local modes, _, order = all_fields()
@@ -22,6 +22,7 @@ for _, name in ipairs(order) do
   end
 end
 expire_at(ops_key(), s.pd2)
+FIELDS = nil -- the modes were rewritten above
 s.renew = false
 s.md = nil
 commit(s, '', nil, 0)

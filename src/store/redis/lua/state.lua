@@ -19,9 +19,8 @@
 --        and writes it back as one argument: ttl, dl, pd, md, la, rg:
 --     ttl  conversation TTL set by setTtl (seconds, -1 = never); none -> ARGV[2]
 --     dl   logical deadline (ms, server clock) of fields following the conversation TTL; -1 = never
---     pd   physical deadline (ms) of those fields' keys: renewed lazily to now + 2*TTL once dl
---          would pass it (or once it lies more than one TTL beyond dl), so a write costs O(1)
---          and memory is reclaimed within one TTL period: dl <= pd <= dl + TTL
+--     pd   physical deadline (ms) of those fields' keys: exactly dl - 1 (write.lua's header),
+--          so a key exists exactly while its field is live
 --     md   physical deadline of the meta hash itself (the latest of pd and the pinned
 --          deadlines); -1 = never
 --     la   last write (ms), set by every write
@@ -30,6 +29,8 @@
 --   f:<field>  'c' (follows the conversation TTL) or the field's own deadline (ms; -1 = never)
 --   s:<field>  UTF-8 bytes of the field's encoded value (a list: the sum of its elements),
 --              kept up to date by every write
+--   o    present while the operation-id index exists (a batch with an `operationId` made it), so
+--        writes renew its expiry only then
 -- Every decision (alive? which mode? is this id new?) is taken here, against TIME and this
 -- hash, in the same atomic step as the write: no client-side belief enters a write.
 -- Expiry seen through the API is exact: every script checks deadlines against TIME.
@@ -41,6 +42,8 @@
 -- (registry.lua) at the start of every call. Redis runs one call at a time, so these
 -- library-level variables are the call's own.
 local KEYS, ARGV, META, MIDS, REGISTRY, BASE, DEFAULT_TTL, FIELD
+-- The meta hash's entries as all_fields() read them in this call (nil: not read yet, or stale).
+local FIELDS
 local REG_EVERY = 10000
 local MESSAGES = 'messages'
 local EMPTY = '[]'
@@ -62,6 +65,7 @@ local function begin(keys, args)
   BASE = args[1]
   DEFAULT_TTL = tonumber(args[2])
   FIELD = args[3]
+  FIELDS = nil
   clock()
 end
 
@@ -101,6 +105,7 @@ local function begin_field(keys, args)
   ARGV = args
   META = keys[1]
   FIELD = args[1]
+  FIELDS = nil
   clock()
 end
 
@@ -141,10 +146,13 @@ local function read_value(key)
 end
 
 -- All fields recorded in meta: { name = mode }, their sizes, and their names in order, from one
--- HGETALL.
+-- HGETALL, which also gives the raw state (meta field `c`) and whether the operation-id index
+-- exists (meta field `o`). Read once per call: kept until a write of meta's field entries
+-- (`forget`, `commit`) makes it stale.
 local function all_fields()
+  if FIELDS then return FIELDS[1], FIELDS[2], FIELDS[3], FIELDS[4], FIELDS[5] end
   local flat = redis.call('HGETALL', META)
-  local modes, sizes, order = {}, {}, {}
+  local modes, sizes, order, raw, ops = {}, {}, {}, nil, false
   for i = 1, #flat, 2 do
     local k, v = flat[i], flat[i + 1]
     local p = string.sub(k, 1, 2)
@@ -154,9 +162,14 @@ local function all_fields()
       order[#order + 1] = name
     elseif p == 's:' then
       sizes[string.sub(k, 3)] = tonumber(v)
+    elseif k == 'c' then
+      raw = v
+    elseif k == 'o' then
+      ops = true
     end
   end
-  return modes, sizes, order
+  FIELDS = { modes, sizes, order, raw, ops }
+  return modes, sizes, order, raw, ops
 end
 
 -- Whether FIELD is live now: the liveness check of the reads of one field (get, has, range,

@@ -1,18 +1,25 @@
 -- write.lua: write helpers, loaded after live.lua and state.lua (whose locals it uses).
 --
--- Physical expiry. Fields that follow the conversation TTL T expire logically at `dl` (checked
--- against TIME by every script); their keys expire physically at `pd`, renewed lazily to
--- NOW + 2T once dl would pass it (one PEXPIREAT per field every T, not per write). So for
--- every key: dl <= pd <= dl + T. A pinned field's key expires exactly at its own deadline; the
--- message-id index expires with the history; the meta hash at the latest of them (`md`).
+-- Physical expiry is exact. Fields that follow the conversation TTL T expire logically at `dl`
+-- (checked against TIME by every script); every key of theirs (and the message-id index, and
+-- the operation-id index) expires physically at `pd = dl - 1` — Redis keeps a key while its
+-- clock is at most its expiry, so the key exists exactly while NOW < dl. A pinned field's key
+-- expires at its own deadline - 1; the meta hash at the latest of them (`md`). So a key exists
+-- exactly while its field is live, and reads can be plain commands (GET, LRANGE: redis-store.ts)
+-- with no script, no TIME and no meta hash.
+--
+-- Every write moves `dl` to NOW + T, and with it every such key: a write costs one PEXPIREAT
+-- per key of the conversation (the price of exact reads without a script; hand-written code
+-- that expires a conversation as a unit pays the same).
 
--- Loads the conversation state and one field's mode/size.
+-- Loads the conversation state and one field's mode/size: the whole meta hash (every write
+-- renews every field's key, so it needs them all; all_fields keeps them for commit).
 local function load(field)
-  local m = redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field)
-  local s = unpack_state(m[1])
-  s.mode = m[2] or nil
+  local modes, sizes, _, raw = all_fields()
+  local s = unpack_state(raw)
+  s.mode = modes[field]
   s.old = s.mode
-  s.size = tonumber(m[3]) or 0
+  s.size = sizes[field] or 0
   return s
 end
 
@@ -23,6 +30,7 @@ end
 
 local function forget(field)
   redis.call('HDEL', META, 'f:' .. field, 's:' .. field)
+  FIELDS = nil
 end
 
 -- Removes every dead field (physically and from meta).
@@ -48,7 +56,11 @@ local function prepare(s, field)
   if s.dl ~= nil and s.dl ~= -1 and NOW >= s.dl then
     local live = purge_dead(s)
     -- Operation ids are remembered while the conversation lives, and not after.
-    if live == 0 then redis.call('DEL', ops_key()) end
+    if live == 0 then
+      redis.call('DEL', ops_key())
+      redis.call('HDEL', META, 'o')
+      FIELDS = nil
+    end
     if live == 0 and s.ttl ~= nil and not s.keep_ttl then
       s.ttl = nil
       -- Recorded now (commit rewrites it), also for a call that fails after this point.
@@ -67,18 +79,21 @@ local function prepare(s, field)
   if T == -1 then
     s.dl2 = -1
     s.pd2 = -1
-    s.renew = s.pd ~= nil and s.pd ~= -1
+    s.renew = s.dl ~= nil and s.dl ~= -1
   else
-    s.dl2 = NOW + T * 1000
-    -- Renewed when the new deadline would pass it, and also when it lies more than one TTL
-    -- beyond it (the TTL got shorter: another manager's defaultTtl), so pd <= dl + T holds.
-    if s.pd == nil or s.pd == -1 or s.pd < s.dl2 or s.pd > s.dl2 + T * 1000 then
-      s.pd2 = NOW + 2 * T * 1000
-      s.renew = s.pd ~= nil
-    else
-      s.pd2 = s.pd
+    local dl2 = NOW + T * 1000
+    -- Kept only when it does not move (a write in the same millisecond) and the keys are known
+    -- to expire at it (`pd == dl - 1`: state written before physical expiry was exact is
+    -- renewed at once).
+    local d = s.dl
+    if d == dl2 and s.pd == d - 1 then
+      s.dl2 = d
       s.renew = false
+    else
+      s.dl2 = dl2
+      s.renew = d ~= nil
     end
+    s.pd2 = s.dl2 - 1
   end
 end
 
@@ -111,7 +126,9 @@ end
 -- The deadline of a field written now with mode `mode`.
 local function deadline_of(s, mode)
   if mode == 'c' then return s.pd2 end
-  return tonumber(mode)
+  local d = tonumber(mode)
+  if d == -1 then return -1 end
+  return d - 1
 end
 
 -- The later of two physical deadlines (ms; -1 = never; nil = none).
@@ -129,15 +146,16 @@ end
 -- needs. The meta's expiry is recomputed from every pin when a renewal ran, when a pin was
 -- released (this field was pinned), or when meta had none; otherwise it only ever grows.
 local function commit(s, field, mode, size)
-  local modes, sizes, order
+  local modes, sizes, order, _, ops
   local recompute = s.renew or s.md == nil or (s.old ~= nil and s.old ~= 'c')
-  if recompute then modes, sizes, order = all_fields() end
+  if recompute then modes, sizes, order, _, ops = all_fields() end
   if s.renew then
     for _, name in ipairs(order) do
       if modes[name] == 'c' and name ~= field then expire_field(name, s.pd2) end
     end
-    -- The operation-id index (if any) lives as long as the fields that follow the TTL.
-    expire_at(ops_key(), s.pd2)
+    -- The operation-id index (if any: meta field `o`) lives as long as the fields that follow
+    -- the TTL.
+    if ops then expire_at(ops_key(), s.pd2) end
   end
   local need = s.pd2
   if mode and mode ~= 'c' then need = later(need, tonumber(mode)) end
@@ -165,6 +183,7 @@ local function commit(s, field, mode, size)
   else
     redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, size)
   end
+  FIELDS = nil
   -- After the HSET: on a new conversation it creates the hash, which an earlier PEXPIREAT
   -- would have missed.
   if need ~= s.md then
