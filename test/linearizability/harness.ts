@@ -177,8 +177,9 @@ function persistentConversations(history: readonly RecordedOp[]): Set<string> {
 
 /**
  * The Redis invariants at the end of a history: every conversation key has an expiry (unless the
- * conversation used setTtl(null) or a ttl:null pin), and a conversation's message-id index
- * expires with its `messages` list (same PTTL ± 50 ms) or does not exist.
+ * conversation used setTtl(null) or a ttl:null pin), and a conversation's message-id index lives
+ * at least as long as its `messages` list and no longer than its meta hash (PTTLs ± 50 ms), or
+ * does not exist.
  */
 async function keyInvariants(raw: Raw, prefix: string, history: readonly RecordedOp[]): Promise<string[]> {
   const problems: string[] = [];
@@ -189,12 +190,19 @@ async function keyInvariants(raw: Raw, prefix: string, history: readonly Recorde
   keys.forEach((key, i) => {
     if (pttls[i] === -1 && !persistent.has(convOf(key))) problems.push(`key ${key} has no expiry (PTTL -1)`);
   });
+  const forever = (ms: number) => (ms === -1 ? Number.POSITIVE_INFINITY : ms);
   for (const key of keys.filter((k) => k.endsWith(":messages") && k.includes(":conv:"))) {
     const conv = convOf(key);
     const mids = `${prefix}:mids:{${conv}}`;
-    const [a, b] = await Promise.all([raw.pTTL(key), raw.pTTL(mids)]);
+    const meta = `${prefix}:meta:{${conv}}`;
+    const [a, b, c] = (await Promise.all([raw.pTTL(key), raw.pTTL(mids), raw.pTTL(meta)])).map(forever) as [
+      number,
+      number,
+      number,
+    ];
     if (a === -2 || b === -2) continue;
-    if (Math.abs(a - b) > 50) problems.push(`${key} has PTTL ${a} but ${mids} has PTTL ${b}`);
+    if (b < a - 50) problems.push(`${key} has PTTL ${a} but ${mids} only ${b}`);
+    if (c !== -2 && b > c + 50) problems.push(`${mids} has PTTL ${b} but ${meta} only ${c}`);
   }
   return problems;
 }

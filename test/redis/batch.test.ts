@@ -66,7 +66,7 @@ describe("batch operationId across processes", () => {
     assert.deepEqual(await memory.getList("log"), ["applied"]);
   });
 
-  it("the operation-id index lives exactly as long as the conversation (its key expires with it)", async () => {
+  it("the operation-id index lives as long as the conversation, at most one TTL longer", async () => {
     const keyPrefix = `batch-${randomUUID()}`;
     const manager = createMemoryManager({ redis: server.url, keyPrefix, defaultTtl: 1 });
     managers.push(manager);

@@ -352,7 +352,7 @@ describe("exact by construction (issue 11)", () => {
     }
   });
 
-  it("8: the message-id index lives exactly as long as the history (pop, remove, insert)", async () => {
+  it("8: the message-id index lives as long as the history, at most one TTL longer (pop, remove, insert)", async () => {
     const a = manager({ defaultTtl: 3 });
     const m = a.getMemory(freshId());
     await m.addMessage("user", "one", {}, { id: "m1" });
@@ -375,7 +375,8 @@ describe("exact by construction (issue 11)", () => {
       await step();
       const [history, ids] = await Promise.all([raw.pTTL(historyKey), raw.pTTL(idsKey)]);
       assert.ok(history > 0, `history expires (${history})`);
-      assert.ok(Math.abs(history - ids) <= 50, `history ${history} ms, id index ${ids} ms`);
+      // At least as long as the history, at most one TTL (3 s) longer: renewed once per TTL.
+      assert.ok(ids >= history - 50 && ids <= history + 3050, `history ${history} ms, id index ${ids} ms`);
     }
   });
 

@@ -215,7 +215,8 @@ end
 if opid ~= '' then
   redis.call('HSET', OPS, opid, digest)
   redis.call('HSET', META, 'o', '1')
+  -- It expires with the meta hash (commit renews it while meta field `o` is there).
   local s = unpack_state(redis.call('HGET', META, 'c'))
-  expire_at(OPS, s.pd or -1)
+  expire_at(OPS, s.md or -1)
 end
 return { 1, results }

@@ -92,6 +92,8 @@ local function prepare(s, field)
     else
       s.dl2 = dl2
       s.renew = d ~= nil
+      -- State written before physical expiry was exact: the indexes' expiry is recomputed too.
+      if d ~= nil and d ~= -1 and s.pd ~= d - 1 then s.md = nil end
     end
     s.pd2 = s.dl2 - 1
   end
@@ -111,16 +113,14 @@ end
 
 local function expire_field(field, at)
   expire_at(fkey(field), at)
-  if field == MESSAGES then expire_at(MIDS, at) end
 end
 
 -- After a write of the list field FIELD at `key` (st: its list_state before the write): gives it
--- the physical expiry `at` unless it already has it. The history's id index is always given
--- the same expiry (the write may have created it, or the history's expiry may have moved), so
--- it lives exactly as long as the history.
+-- the physical expiry `at` unless it already has it. A write of the history may have created
+-- the id index: commit gives it its expiry (`s.index`).
 local function expire_list(s, st, key, at)
   if not expiry_kept(s, st, at) then expire_at(key, at) end
-  if FIELD == MESSAGES then expire_at(MIDS, at) end
+  if FIELD == MESSAGES then s.index = true end
 end
 
 -- The deadline of a field written now with mode `mode`.
@@ -141,31 +141,36 @@ local function later(a, b)
 end
 
 -- After a write of `field` (its new mode and size; mode nil when the write removed it; s.mode
--- its mode as stored now, so an unchanged mode is not written again): renews
--- the other fields' physical expiry if due, records state, gives the meta hash the expiry it
--- needs. The meta's expiry is recomputed from every pin when a renewal ran, when a pin was
--- released (this field was pinned), or when meta had none; otherwise it only ever grows.
+-- its mode as stored now, so an unchanged mode is not written again): renews the other fields'
+-- keys to the new deadline (s.renew), records state, and gives the meta hash, the message-id
+-- index and the operation-id index their expiry `md`.
+--
+-- Those three are never read by a plain command, only by scripts, which check `dl` and the
+-- modes against TIME: so their expiry need not be exact, only late enough — at least the
+-- latest expiry of any field key (`need`), at most one TTL more. `md` moves to `need + T` when
+-- `need` passes it (or it lies more than one TTL beyond: a shorter TTL, a released pin), so
+-- they are renewed once per TTL period, not per write; a conversation that has expired leaves
+-- them for at most one TTL (the next write purges it: `prepare`). A write that may have created
+-- the message-id index (`s.index`) gives it `md` at once.
 local function commit(s, field, mode, size)
-  local modes, sizes, order, _, ops
-  local recompute = s.renew or s.md == nil or (s.old ~= nil and s.old ~= 'c')
-  if recompute then modes, sizes, order, _, ops = all_fields() end
+  local modes, _, order, _, ops = all_fields()
   if s.renew then
     for _, name in ipairs(order) do
       if modes[name] == 'c' and name ~= field then expire_field(name, s.pd2) end
     end
-    -- The operation-id index (if any: meta field `o`) lives as long as the fields that follow
-    -- the TTL.
-    if ops then expire_at(ops_key(), s.pd2) end
   end
   local need = s.pd2
-  if mode and mode ~= 'c' then need = later(need, tonumber(mode)) end
-  if recompute then
-    for _, name in ipairs(order) do
-      local m = modes[name]
-      if name ~= field and m ~= 'c' then need = later(need, tonumber(m)) end
-    end
-  else
-    need = later(need, s.md)
+  if mode and mode ~= 'c' then need = later(need, deadline_of(s, mode)) end
+  for _, name in ipairs(order) do
+    local m = modes[name]
+    if name ~= field and m ~= 'c' then need = later(need, deadline_of(s, m)) end
+  end
+  local md = s.md
+  local span = (s.T == nil or s.T == -1) and 0 or s.T * 1000
+  if need == -1 then
+    md = -1
+  elseif md == nil or md == -1 or md < need or md > need + span then
+    md = need + span
   end
   local rg = s.rg
   if rg == nil or NOW - rg >= REG_EVERY or NOW < rg then
@@ -175,7 +180,7 @@ local function commit(s, field, mode, size)
     -- conversation that never expires as a whole does not collect dead entries in its meta.
     if s.rg ~= nil then purge_dead(s) end
   end
-  local state = pack_state(s.ttl, s.dl2, s.pd2, need, NOW, rg)
+  local state = pack_state(s.ttl, s.dl2, s.pd2, md, NOW, rg)
   if not mode then
     redis.call('HSET', META, 'c', state)
   elseif mode == s.mode then
@@ -186,8 +191,12 @@ local function commit(s, field, mode, size)
   FIELDS = nil
   -- After the HSET: on a new conversation it creates the hash, which an earlier PEXPIREAT
   -- would have missed.
-  if need ~= s.md then
-    if need == -1 then redis.call('PERSIST', META) else redis.call('PEXPIREAT', META, need) end
+  if md ~= s.md then
+    expire_at(META, md)
+    expire_at(MIDS, md)
+    if ops then expire_at(ops_key(), md) end
+  elseif s.index then
+    expire_at(MIDS, md)
   end
 end
 
@@ -271,7 +280,7 @@ local function write_value(s, field, key, kind, items, from, to, mode)
   rpush(key, items, from, to)
   if field == MESSAGES then
     index_ids(items, from, to, true)
-    if at ~= -1 and redis.call('EXISTS', MIDS) == 1 then redis.call('PEXPIREAT', MIDS, at) end
+    s.index = true
   end
   if at ~= -1 then redis.call('PEXPIREAT', key, at) end
   return sum_bytes(items, from, to)
@@ -432,14 +441,11 @@ local function add_message(s, key, id, head, tail, max)
   n, dropped = trim_oldest(key, n, max)
   local size = s.size + #raw - dropped
   local at = deadline_of(s, 'c')
-  if expiry_kept(s, st, at) then
-    -- The history and its id index already expire at `at` (every write of either gives both the
-    -- same expiry), unless the HSETNX above created the index (a history none of whose messages
-    -- had an id indexed): then the id is its only entry. HLEN is a read: cheaper than a write.
-    if redis.call('HLEN', MIDS) == 1 then expire_at(MIDS, at) end
-  else
-    expire_list(s, st, key, at)
-  end
+  if not expiry_kept(s, st, at) then expire_at(key, at) end
+  -- The id index has its expiry (commit), unless the HSETNX above created it (a new history, or
+  -- one none of whose messages had an id indexed): then the id is its only entry. HLEN is a
+  -- read: cheaper than a write.
+  if st == 'none' or redis.call('HLEN', MIDS) == 1 then s.index = true end
   commit(s, MESSAGES, 'c', size)
   return { 1, NOW }
 end
