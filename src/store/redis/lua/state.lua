@@ -153,17 +153,21 @@ local function all_fields()
   if FIELDS then return FIELDS[1], FIELDS[2], FIELDS[3], FIELDS[4], FIELDS[5] end
   local flat = redis.call('HGETALL', META)
   local modes, sizes, order, raw, ops = {}, {}, {}, nil, false
+  local byte, sub = string.byte, string.sub
   for i = 1, #flat, 2 do
-    local k, v = flat[i], flat[i + 1]
-    local p = string.sub(k, 1, 2)
-    if p == 'f:' then
-      local name = string.sub(k, 3)
-      modes[name] = v
-      order[#order + 1] = name
-    elseif p == 's:' then
-      sizes[string.sub(k, 3)] = tonumber(v)
+    local k = flat[i]
+    -- By bytes ('f' 102, 's' 115, ':' 58): no string made for the prefix.
+    local a, b = byte(k, 1, 2)
+    if b == 58 then
+      if a == 102 then
+        local name = sub(k, 3)
+        modes[name] = flat[i + 1]
+        order[#order + 1] = name
+      elseif a == 115 then
+        sizes[sub(k, 3)] = tonumber(flat[i + 1])
+      end
     elseif k == 'c' then
-      raw = v
+      raw = flat[i + 1]
     elseif k == 'o' then
       ops = true
     end

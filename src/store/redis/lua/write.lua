@@ -16,10 +16,13 @@
 -- renews every field's key, so it needs them all; all_fields keeps them for commit).
 local function load(field)
   local modes, sizes, _, raw = all_fields()
-  local s = unpack_state(raw)
-  s.mode = modes[field]
-  s.old = s.mode
-  s.size = sizes[field] or 0
+  local mode = modes[field]
+  -- One table, every field the write sets later included (no rehash as it grows).
+  local s = { mode = mode, old = mode, size = sizes[field] or 0, T = 0, dl2 = 0, pd2 = 0, renew = false, index = false }
+  if raw then
+    local ttl, dl, pd, md, la, rg = struct.unpack(STATE, raw)
+    s.ttl, s.dl, s.pd, s.md, s.la, s.rg = some(ttl), some(dl), some(pd), some(md), some(la), some(rg)
+  end
   return s
 end
 
@@ -154,16 +157,19 @@ end
 -- the message-id index (`s.index`) gives it `md` at once.
 local function commit(s, field, mode, size)
   local modes, _, order, _, ops = all_fields()
-  if s.renew then
-    for _, name in ipairs(order) do
-      if modes[name] == 'c' and name ~= field then expire_field(name, s.pd2) end
-    end
-  end
   local need = s.pd2
   if mode and mode ~= 'c' then need = later(need, deadline_of(s, mode)) end
-  for _, name in ipairs(order) do
-    local m = modes[name]
-    if name ~= field and m ~= 'c' then need = later(need, deadline_of(s, m)) end
+  local renew = s.renew
+  for i = 1, #order do
+    local name = order[i]
+    if name ~= field then
+      local m = modes[name]
+      if m == 'c' then
+        if renew then expire_at(BASE .. name, s.pd2) end
+      else
+        need = later(need, deadline_of(s, m))
+      end
+    end
   end
   local md = s.md
   local span = (s.T == nil or s.T == -1) and 0 or s.T * 1000
