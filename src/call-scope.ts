@@ -15,17 +15,15 @@
  */
 
 /**
- * A kind of Redis command an operation sent: `get` and `lrange` (the plain reads: `get`, the
- * newest messages, a list read from the newest end; the first read of `modify`), `fcall` (a
- * library function: every other operation, and a plain read that found a value of another
- * kind),
+ * A kind of Redis command an operation sent: `lrange` (the plain read of the newest messages),
+ * `fcall` (a library function: every other operation, and a plain read that found a value of
+ * another kind),
  * `function_load` (the library loaded behind a call, once per server), `eval`/`evalsha` (the
  * script fallback where Functions are refused), `wait` (durability), `zrange` and `time` (the
  * registry walks of `getStats`, `conversations` and `cleanupExpiredConversations`). Any other
  * command a store sends is counted under its lower-case name.
  */
 export type RedisCallKind =
-  | "get"
   | "lrange"
   | "fcall"
   | "function_load"
@@ -36,7 +34,7 @@ export type RedisCallKind =
   | "time"
   | (string & {});
 
-/** Redis commands by kind, e.g. `{ get: 1, fcall: 1 }` for a `modify` that read, then wrote. */
+/** Redis commands by kind, e.g. `{ fcall: 2 }` for a `modify` that read, then wrote. */
 export type RedisCalls = Readonly<Partial<Record<RedisCallKind, number>>>;
 
 /**
@@ -75,7 +73,6 @@ export function within<T>(scope: CallScope | undefined, fn: () => T): T {
 
 /** The kinds of the commands convmem sends, by their first word (no string building per call). */
 const KINDS: Readonly<Record<string, string>> = {
-  GET: "get",
   LRANGE: "lrange",
   FCALL: "fcall",
   EVALSHA: "evalsha",

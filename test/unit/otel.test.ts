@@ -113,8 +113,7 @@ describe("convmem/otel on redis-server", () => {
     }
     assert.equal(spans[0]?.attributes["convmem.redis.calls.function_load"], 1);
     assert.equal(spans[0]?.attributes["convmem.redis.calls.fcall"], 1);
-    assert.equal(spans[4]?.attributes["convmem.redis.calls.get"], 1); // modify: a plain read,
-    assert.equal(spans[4]?.attributes["convmem.redis.calls.fcall"], 1); // then the compare-and-set
+    assert.equal(spans[4]?.attributes["convmem.redis.calls.fcall"], 2);
     assert.equal(spans[4]?.attributes["convmem.retries"], 0);
     assert.equal(spans[6]?.attributes["convmem.removed"], 2);
     const failed = spans[3];
@@ -139,7 +138,7 @@ describe("convmem/otel on redis-server", () => {
     const fromEvents: Record<string, number> = {};
     for (const e of events)
       for (const [k, n] of Object.entries(e.calls)) fromEvents[k] = (fromEvents[k] ?? 0) + (n ?? 0);
-    assert.deepEqual(fromEvents, { fcall: 6, get: 1, lrange: 1, function_load: 1 });
+    assert.deepEqual(fromEvents, { fcall: 7, lrange: 1, function_load: 1 }); // getMessages: a plain LRANGE
     assert.deepEqual(await sums(reader, "convmem.redis.calls", "convmem.redis.call"), fromEvents);
     assert.deepEqual(await sums(reader, "convmem.cleanup.fields", "convmem.operation"), {
       cleanupConversation: 2,
@@ -239,7 +238,7 @@ describe("convmem/otel on redis-server", () => {
         outputs.push(stdout.trim().split("\n"));
       }
       assert.deepEqual(outputs, [
-        ['set ok - {"function_load":1,"fcall":1}', 'modify ok - {"get":1,"fcall":1}'],
+        ['set ok - {"function_load":1,"fcall":1}', 'modify ok - {"fcall":2}'],
         ["search_memory support-bot"],
       ]);
     } finally {

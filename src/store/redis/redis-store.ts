@@ -4,8 +4,8 @@
  * one round trip: every decision (is the conversation alive, does the field follow its TTL, is
  * the id new) is taken inside Redis, in the same atomic step as the write, never from what
  * this process believes other processes did (docs/architecture.md, "Exact by construction").
- * `get` and the newest-messages window are one plain command (GET, LRANGE): every key expires
- * physically exactly when its field does, so a key exists exactly while its field is live. Running scripts, durability and the
+ * The newest messages of the history are one plain `LRANGE`: the history's key expires
+ * physically exactly when the history does, so it exists exactly while the history is live. Running scripts, durability and the
  * mapping of script error codes (`CONVMEM_*`) to the typed errors are in `script-runner.ts`;
  * argument and reply formats in `wire.ts`.
  */
@@ -52,13 +52,6 @@ import {
 
 /** The arguments of a script that takes none beyond the shared ones (never modified). */
 const NO_ARGS: readonly string[] = [];
-
-/** `get` as a plain command. */
-const getCommand = (key: string): string[] => ["GET", key];
-
-/** A plain GET's reply as `get` returns it. */
-const scalarOf = (reply: unknown): ReadValue | undefined =>
-  reply === null ? undefined : { kind: "scalar", raw: reply as string };
 
 /** A plain LRANGE's reply: the elements. */
 const elementsOf = (reply: unknown): string[] => reply as string[];
@@ -131,8 +124,7 @@ export class RedisStore implements MemoryStore {
   }
 
   get(ref: ConversationRef, field: string): Promise<ReadValue | undefined> {
-    // A plain GET (a list or a map: WRONGTYPE, then the script): ScriptRunner.read.
-    return this.scripts.read("get", ref, field, NO_ARGS, getCommand, scalarOf);
+    return this.scripts.run("get", ref, field, NO_ARGS);
   }
 
   has(ref: ConversationRef, field: string): Promise<boolean> {
@@ -207,9 +199,10 @@ export class RedisStore implements MemoryStore {
     end: number | undefined,
   ): Promise<string[]> {
     const args = [optionalArg(start), optionalArg(end)];
-    if (end === undefined && (start === undefined || start <= 0)) {
-      // slice(start) from the newest end (or all): a plain LRANGE (the empty-list marker or a
-      // value of another kind: WRONGTYPE, then the script).
+    if (field === MESSAGES_FIELD && end === undefined && (start === undefined || start <= 0)) {
+      // The history from the newest end (or all), whose key expires exactly with it
+      // (lua/write.lua): a plain LRANGE (the empty-list marker or a value of another kind:
+      // WRONGTYPE, then the script).
       const from = start === undefined ? "0" : String(start);
       return this.scripts.read("range", ref, field, args, (key) => ["LRANGE", key, from, "-1"], elementsOf);
     }

@@ -150,19 +150,17 @@ export class ScriptRunner {
 
   /**
    * A read of one field as one plain command — `command(key)` on the field's key, its reply
-   * decoded by `decode` — or, where it finds a value of another kind (`WRONGTYPE`: `get` of a
-   * list or a map, `LRANGE` of the empty-list marker), as the operation's script `name`
-   * (`args`) instead.
+   * decoded by `decode` — or, where it finds a value of another kind (`WRONGTYPE`: `LRANGE` of
+   * the empty-history marker), as the operation's script `name` (`args`) instead. Only for a
+   * key whose physical expiry is exact (the history's: `lua/write.lua`), so the key exists
+   * exactly while the field is live, and one command on it is one atomic step.
    *
-   * Exact: every key of a conversation expires physically exactly when its field does
-   * (`lua/write.lua`), so a key exists exactly while its field is live, and one command on it
-   * is one atomic step. Call order: a call on the conversation made while a plain read is in
-   * flight waits until that read has settled or sent its script, and is then sent in call
-   * order — so the script, sent later than the plain command, still takes effect before every
-   * call made after the read. Waiting calls are sent together when it settles, reads among
-   * them as scripts (so a burst of calls costs two round trips, never one per read). Where the
-   * server refuses the plain command (an ACL without `+get`/`+lrange`), reads are scripts from
-   * then on.
+   * Call order: a call on the conversation made while a plain read is in flight waits until
+   * that read has settled or sent its script, and is then sent in call order — so the script,
+   * sent later than the plain command, still takes effect before every call made after the
+   * read. Waiting calls are sent together when it settles, reads among them as scripts (so a
+   * burst of calls costs two round trips, never one per read). Where the server refuses the
+   * plain command (an ACL without `+lrange`), reads are scripts from then on.
    */
   read<N extends ConversationScript, R extends ReplyOf<N>>(
     name: N,

@@ -14,7 +14,7 @@ prepare(s, '')
 local modes, _, order = all_fields()
 for _, name in ipairs(order) do
   if mode_alive(s, modes[name]) then
-    expire_field(name, s.pd2)
+    expire_field(name, deadline_of(s, 'c', name))
     redis.call('HSET', META, 'f:' .. name, 'c')
   else
     drop_key(name)

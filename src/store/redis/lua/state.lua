@@ -19,8 +19,10 @@
 --        and writes it back as one argument: ttl, dl, pd, md, la, rg:
 --     ttl  conversation TTL set by setTtl (seconds, -1 = never); none -> ARGV[2]
 --     dl   logical deadline (ms, server clock) of fields following the conversation TTL; -1 = never
---     pd   physical deadline (ms) of those fields' keys: exactly dl - 1 (write.lua's header),
---          so a key exists exactly while its field is live
+--     pd   physical deadline (ms) of those fields' keys but the history's: renewed lazily to
+--          now + 2*TTL once dl would pass it (or once it lies more than one TTL beyond dl), so
+--          a write costs O(1): dl <= pd <= dl + TTL. The history's key expires exactly at
+--          dl - 1 (write.lua's header)
 --     md   physical deadline of the meta hash itself (the latest of pd and the pinned
 --          deadlines); -1 = never
 --     la   last write (ms), set by every write

@@ -1,24 +1,28 @@
 -- write.lua: write helpers, loaded after live.lua and state.lua (whose locals it uses).
 --
--- Physical expiry is exact. Fields that follow the conversation TTL T expire logically at `dl`
--- (checked against TIME by every script); every key of theirs (and the message-id index, and
--- the operation-id index) expires physically at `pd = dl - 1` — Redis keeps a key while its
--- clock is at most its expiry, so the key exists exactly while NOW < dl. A pinned field's key
--- expires at its own deadline - 1; the meta hash at the latest of them (`md`). So a key exists
--- exactly while its field is live, and reads can be plain commands (GET, LRANGE: redis-store.ts)
--- with no script, no TIME and no meta hash.
---
--- Every write moves `dl` to NOW + T, and with it every such key: a write costs one PEXPIREAT
--- per key of the conversation (the price of exact reads without a script; hand-written code
--- that expires a conversation as a unit pays the same).
+-- Physical expiry. Fields that follow the conversation TTL T expire logically at `dl` (checked
+-- against TIME by every script). Their keys expire physically:
+-- - the history (`messages`) exactly at `dl - 1` (Redis keeps a key while its clock is at most
+--   its expiry, so the key exists exactly while NOW < dl), moved by every write that moves dl:
+--   its newest messages are then one plain LRANGE (redis-store.ts), exact without a script;
+-- - every other field's key at `pd`, renewed lazily to NOW + 2T once dl would pass it (one
+--   PEXPIREAT per field every T, not per write), so a write costs O(1) however many fields
+--   the conversation holds: dl <= pd <= dl + T. Reads of those are scripts that check dl.
+-- A pinned field's key expires at its own deadline - 1. The meta hash and the two indexes
+-- expire at `md` (commit).
 
--- Loads the conversation state and one field's mode/size: the whole meta hash (every write
--- renews every field's key, so it needs them all; all_fields keeps them for commit).
+-- Loads the conversation state, one field's mode/size, the history's mode (its key's expiry is
+-- exact: commit moves it) and whether the operation-id index exists (meta field `o`). O(1): the
+-- whole meta hash is read only when every field's key is renewed (commit, once per TTL).
 local function load(field)
-  local modes, sizes, _, raw = all_fields()
-  local mode = modes[field]
+  local m = redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, 'f:' .. MESSAGES, 'o')
   -- One table, every field the write sets later included (no rehash as it grows).
-  local s = { mode = mode, old = mode, size = sizes[field] or 0, T = 0, dl2 = 0, pd2 = 0, renew = false, index = false }
+  local s = {
+    mode = m[2] or nil, old = m[2] or nil, size = tonumber(m[3]) or 0, hist = m[4] or nil,
+    ops = m[5] and true or false,
+    T = 0, dl2 = 0, pd2 = 0, xd2 = 0, renew = false, index = false,
+  }
+  local raw = m[1]
   if raw then
     local ttl, dl, pd, md, la, rg = struct.unpack(STATE, raw)
     s.ttl, s.dl, s.pd, s.md, s.la, s.rg = some(ttl), some(dl), some(pd), some(md), some(la), some(rg)
@@ -82,23 +86,20 @@ local function prepare(s, field)
   if T == -1 then
     s.dl2 = -1
     s.pd2 = -1
-    s.renew = s.dl ~= nil and s.dl ~= -1
+    s.xd2 = -1
+    s.renew = s.pd ~= nil and s.pd ~= -1
   else
-    local dl2 = NOW + T * 1000
-    -- Kept only when it does not move (a write in the same millisecond) and the keys are known
-    -- to expire at it (`pd == dl - 1`: state written before physical expiry was exact is
-    -- renewed at once).
-    local d = s.dl
-    if d == dl2 and s.pd == d - 1 then
-      s.dl2 = d
-      s.renew = false
+    s.dl2 = NOW + T * 1000
+    s.xd2 = s.dl2 - 1
+    -- Renewed when the new deadline would pass it, and also when it lies more than one TTL
+    -- beyond it (the TTL got shorter: another manager's defaultTtl), so pd <= dl + T holds.
+    if s.pd == nil or s.pd == -1 or s.pd < s.dl2 or s.pd > s.dl2 + T * 1000 then
+      s.pd2 = NOW + 2 * T * 1000
+      s.renew = s.pd ~= nil
     else
-      s.dl2 = dl2
-      s.renew = d ~= nil
-      -- State written before physical expiry was exact: the indexes' expiry is recomputed too.
-      if d ~= nil and d ~= -1 and s.pd ~= d - 1 then s.md = nil end
+      s.pd2 = s.pd
+      s.renew = false
     end
-    s.pd2 = s.dl2 - 1
   end
 end
 
@@ -107,11 +108,21 @@ local function expire_at(key, at)
   if at == -1 then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, at) end
 end
 
+-- The physical expiry a key of a field following the conversation TTL has now (before this
+-- write): the history's is exact (dl - 1), the others' lazy (pd).
+local function kept_at(s, field)
+  if field == MESSAGES then
+    if s.dl == nil or s.dl == -1 then return s.dl end
+    return s.dl - 1
+  end
+  return s.pd
+end
+
 -- True when a list that existed before this write (st == 'list') already expires at `at`: it
 -- follows the conversation TTL and this write does not move the physical deadline. Saves the
 -- PEXPIREAT of most list writes.
 local function expiry_kept(s, st, at)
-  return st == 'list' and s.mode == 'c' and at == s.pd
+  return st == 'list' and s.mode == 'c' and at == kept_at(s, FIELD)
 end
 
 local function expire_field(field, at)
@@ -126,9 +137,12 @@ local function expire_list(s, st, key, at)
   if FIELD == MESSAGES then s.index = true end
 end
 
--- The deadline of a field written now with mode `mode`.
-local function deadline_of(s, mode)
-  if mode == 'c' then return s.pd2 end
+-- The physical expiry of field `field` (default FIELD) written now with mode `mode`.
+local function deadline_of(s, mode, field)
+  if mode == 'c' then
+    if (field or FIELD) == MESSAGES then return s.xd2 end
+    return s.pd2
+  end
   local d = tonumber(mode)
   if d == -1 then return -1 end
   return d - 1
@@ -145,38 +159,34 @@ end
 
 -- After a write of `field` (its new mode and size; mode nil when the write removed it; s.mode
 -- its mode as stored now, so an unchanged mode is not written again): renews the other fields'
--- keys to the new deadline (s.renew), records state, and gives the meta hash, the message-id
--- index and the operation-id index their expiry `md`.
---
--- Those three are never read by a plain command, only by scripts, which check `dl` and the
--- modes against TIME: so their expiry need not be exact, only late enough — at least the
--- latest expiry of any field key (`need`), at most one TTL more. `md` moves to `need + T` when
--- `need` passes it (or it lies more than one TTL beyond: a shorter TTL, a released pin), so
--- they are renewed once per TTL period, not per write; a conversation that has expired leaves
--- them for at most one TTL (the next write purges it: `prepare`). A write that may have created
--- the message-id index (`s.index`) gives it `md` at once.
+-- keys if due (s.renew, once per TTL period) and the history's at every move of the deadline,
+-- records state, and gives the meta hash, the message-id index and the operation-id index
+-- their expiry `md`: the latest expiry of any field key. `md` is recomputed from every pin when
+-- a renewal ran, when a pin was released (this field was pinned), or when meta had none;
+-- otherwise it only ever grows. The indexes are read by scripts only (which check dl), so
+-- living up to one TTL longer than the fields costs nothing but memory. A write that may have
+-- created the message-id index (`s.index`) gives it `md` at once.
 local function commit(s, field, mode, size)
-  local modes, _, order, _, ops = all_fields()
-  local need = s.pd2
-  if mode and mode ~= 'c' then need = later(need, deadline_of(s, mode)) end
-  local renew = s.renew
-  for i = 1, #order do
-    local name = order[i]
-    if name ~= field then
-      local m = modes[name]
-      if m == 'c' then
-        if renew then expire_at(BASE .. name, s.pd2) end
-      else
-        need = later(need, deadline_of(s, m))
-      end
+  local modes, sizes, order
+  local recompute = s.renew or s.md == nil or (s.old ~= nil and s.old ~= 'c')
+  if recompute then modes, sizes, order = all_fields() end
+  if s.renew then
+    for _, name in ipairs(order) do
+      if modes[name] == 'c' and name ~= field then expire_at(fkey(name), deadline_of(s, 'c', name)) end
     end
+  elseif field ~= MESSAGES and s.hist == 'c' and s.xd2 ~= kept_at(s, MESSAGES) then
+    -- The history's expiry is exact: moved with the deadline by every write.
+    expire_at(fkey(MESSAGES), s.xd2)
   end
-  local md = s.md
-  local span = (s.T == nil or s.T == -1) and 0 or s.T * 1000
-  if need == -1 then
-    md = -1
-  elseif md == nil or md == -1 or md < need or md > need + span then
-    md = need + span
+  local need = s.pd2
+  if mode and mode ~= 'c' then need = later(need, tonumber(mode)) end
+  if recompute then
+    for _, name in ipairs(order) do
+      local m = modes[name]
+      if name ~= field and m ~= 'c' then need = later(need, tonumber(m)) end
+    end
+  else
+    need = later(need, s.md)
   end
   local rg = s.rg
   if rg == nil or NOW - rg >= REG_EVERY or NOW < rg then
@@ -186,7 +196,7 @@ local function commit(s, field, mode, size)
     -- conversation that never expires as a whole does not collect dead entries in its meta.
     if s.rg ~= nil then purge_dead(s) end
   end
-  local state = pack_state(s.ttl, s.dl2, s.pd2, md, NOW, rg)
+  local state = pack_state(s.ttl, s.dl2, s.pd2, need, NOW, rg)
   if not mode then
     redis.call('HSET', META, 'c', state)
   elseif mode == s.mode then
@@ -197,12 +207,12 @@ local function commit(s, field, mode, size)
   FIELDS = nil
   -- After the HSET: on a new conversation it creates the hash, which an earlier PEXPIREAT
   -- would have missed.
-  if md ~= s.md then
-    expire_at(META, md)
-    expire_at(MIDS, md)
-    if ops then expire_at(ops_key(), md) end
+  if need ~= s.md then
+    expire_at(META, need)
+    expire_at(MIDS, need)
+    if s.ops then expire_at(ops_key(), need) end
   elseif s.index then
-    expire_at(MIDS, md)
+    expire_at(MIDS, need)
   end
 end
 
@@ -272,7 +282,7 @@ end
 -- Writes a whole value: kind 's' (items[from] is the raw JSON) or 'l' (items[from..to] elements).
 -- Returns its size in bytes.
 local function write_value(s, field, key, kind, items, from, to, mode)
-  local at = deadline_of(s, mode)
+  local at = deadline_of(s, mode, field)
   if field == MESSAGES then redis.call('DEL', MIDS) end
   if kind == 's' then
     if at == -1 then redis.call('SET', key, items[from]) else redis.call('SET', key, items[from], 'PXAT', at) end
@@ -363,7 +373,7 @@ end
 -- Gives a field key that existed before this write (`existed`) or was just created the expiry
 -- `at`, unless it already has it.
 local function expire_value(s, existed, key, at)
-  if not (existed and s.mode == 'c' and at == s.pd) then expire_at(key, at) end
+  if not (existed and s.mode == 'c' and at == kept_at(s, FIELD)) then expire_at(key, at) end
 end
 
 -- Sets key `k` of the map field `field` (at `key`, map_state `st`) to `v`. Returns the field's
