@@ -7,14 +7,12 @@ import { ValidationError } from "./errors.js";
 /** Largest id / field name, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 512;
 
-const encoder = new TextEncoder();
-
-/** UTF-8 byte length of a well-formed string. */
+/**
+ * UTF-8 byte length of a string (a lone surrogate counts as U+FFFD, 3 bytes, as `TextEncoder`
+ * encodes it): counted natively, without encoding the string into a buffer.
+ */
 export function utf8Length(text: string): number {
-  // Fast path: pure ASCII strings are as long in bytes as in code units.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range check
-  if (/^[\x00-\x7f]*$/.test(text)) return text.length;
-  return encoder.encode(text).length;
+  return Buffer.byteLength(text, "utf8");
 }
 
 function checkName(kind: string, value: unknown): string {
