@@ -221,8 +221,23 @@ export class ScriptRunner {
     if (waiting !== undefined) for (const send of waiting) send();
   }
 
-  /** {@link ScriptRunner.run}, sent now. */
-  private async runNow<N extends ConversationScript>(
+  /** {@link ScriptRunner.run}, sent now; never throws synchronously. */
+  private runNow<N extends ConversationScript>(
+    scope: CallScope | undefined,
+    name: N,
+    ref: ConversationRef,
+    field: string,
+    args: readonly string[],
+  ): Promise<ReplyOf<N>> {
+    try {
+      return this.issue(scope, name, ref, field, args);
+    } catch (err) {
+      return Promise.reject(toConvmemError(err, this.conn.lastErrorMessage, ref, field));
+    }
+  }
+
+  /** {@link ScriptRunner.runNow}'s body: one call, its reply decoded, its failure typed. */
+  private issue<N extends ConversationScript>(
     scope: CallScope | undefined,
     name: N,
     ref: ConversationRef,
@@ -255,15 +270,35 @@ export class ScriptRunner {
       command = ["FCALL", fn, "3", k.meta, k.messageIds, k.registry, k.fieldBase, ttl, field];
     }
     for (const arg of args) command.push(arg);
-    try {
-      const reply =
-        spec.write && this.durability
-          ? await this.durableWrite(name, command, this.durability, ref, field, scope)
-          : await this.call(name, command, undefined, scope);
-      return spec.decode(reply) as ReplyOf<N>;
-    } catch (err) {
+    const fail = (err: unknown): never => {
       throw toConvmemError(err, this.conn.lastErrorMessage, ref, field);
+    };
+    const decode = (reply: unknown): ReplyOf<N> => {
+      try {
+        return spec.decode(reply) as ReplyOf<N>;
+      } catch (err) {
+        return fail(err);
+      }
+    };
+    if (this.functions && !(spec.write && this.durability)) {
+      // The common case, without an async frame per layer: the library is known to be on the
+      // server, so the call goes as it is; "Function not found" (a FUNCTION FLUSH) loads it
+      // and calls again (this.call's path).
+      const key = command[3];
+      const node = this.conn.nodeOf(key);
+      if (this.libraryOn.has(node)) {
+        return this.sent(scope, command, key).then(decode, (err: unknown) => {
+          if (!isFunctionMissing(err)) return fail(err);
+          this.libraryOn.delete(node);
+          return this.loadAndCall(node, name, command, undefined, scope).then(decode, fail);
+        });
+      }
     }
+    const reply =
+      spec.write && this.durability
+        ? this.durableWrite(name, command, this.durability, ref, field, scope)
+        : this.call(name, command, undefined, scope);
+    return reply.then(decode, fail);
   }
 
   /** Runs a registry operation on one bucket and decodes its reply. */
