@@ -1,4 +1,5 @@
-// Interleaved A/B of two (or more) builds on the realistic turn (not part of `npm run bench`):
+// Interleaved A/B of two (or more) builds on the realistic turn of bench/turn.mjs (not part of
+// `npm run bench`):
 // each build's dist/ is loaded in this one process with a manager of its own key prefix on one
 // redis-server (their Functions libraries are named for their source, so they coexist); batches
 // of 2,000 turns (100 in flight, a ring of 5,000 conversations) alternate between the builds 10
@@ -9,6 +10,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createClient } from "redis";
 import { startRedisServer } from "../examples/demo-support.mjs";
+import { convmemTurn } from "./turn.mjs";
 
 const dists = process.argv.slice(2);
 const server = await startRedisServer();
@@ -19,29 +21,7 @@ for (const [k, d] of dists.entries()) {
   const { createMemoryManager } = await import(pathToFileURL(resolve(d, "index.js")).href);
   managers.push(createMemoryManager({ redis: server.url, keyPrefix: `p${k}`, defaultTtl: 3600 }));
 }
-const DEFAULT_PREFS = { language: "auto", response_length: "medium" };
-const EMPTY_STATS = { message_count: 0, replies_short: 0, recent_ids: [] };
-const countIfNew = (id) => (s) =>
-  s.recent_ids.includes(id)
-    ? s
-    : {
-        message_count: s.message_count + 1,
-        replies_short: s.replies_short,
-        recent_ids: [...s.recent_ids, id].slice(-50),
-      };
-const turn = async (m, conv, msgId) => {
-  const memory = m.getMemory(conv);
-  await memory.addMessage(
-    "user",
-    "What is the weather like tomorrow in Lisbon?",
-    { channel: "sms" },
-    { id: `${msgId}:in` },
-  );
-  await memory.get("user_preferences", DEFAULT_PREFS);
-  await memory.getMessages({ limit: 5 });
-  await memory.addMessage("assistant", "Sunny, 21°C with a light breeze.", {}, { id: `${msgId}:out` });
-  await memory.modify("conversation_stats", countIfNew(msgId), { fallback: EMPTY_STATS });
-};
+const turnOf = managers.map((m) => convmemTurn(m));
 const cpu = async () => {
   const i = await admin.info("cpu");
   const g = (n) => Number(new RegExp(`${n}:([0-9.]+)`).exec(i)[1]);
@@ -55,7 +35,7 @@ async function run(k, turns) {
     Array.from({ length: 100 }, async () => {
       while (next < end) {
         const i = next++;
-        await turn(managers[k], `c${i % 5000}`, `t${i}`);
+        await turnOf[k](`c${i % 5000}`, `t${i}`);
       }
     }),
   );

@@ -83,8 +83,8 @@ async function handWritten(client, prefix) {
   };
 }
 
-/** The convmem turn on `manager`. */
-function convmemTurn(manager) {
+/** The convmem turn on `manager` (also bench/compare-builds.mjs). */
+export function convmemTurn(manager) {
   return async (conv, msgId) => {
     const memory = manager.getMemory(conv);
     await memory.addMessage("user", TEXT, { channel: "sms" }, { id: `${msgId}:in` });

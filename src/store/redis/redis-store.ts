@@ -5,9 +5,9 @@
  * the id new) is taken inside Redis, in the same atomic step as the write, never from what
  * this process believes other processes did (docs/architecture.md, "Exact by construction").
  * The newest messages of the history are one plain `LRANGE`: the history's key expires
- * physically exactly when the history does, so it exists exactly while the history is live. Running scripts, durability and the
- * mapping of script error codes (`CONVMEM_*`) to the typed errors are in `script-runner.ts`;
- * argument and reply formats in `wire.ts`.
+ * physically exactly when the history does, so it exists exactly while the history is live.
+ * Running scripts, durability and the mapping of script error codes (`CONVMEM_*`) to the typed
+ * errors are in `script-runner.ts`; argument and reply formats in `wire.ts`.
  */
 
 import { ValidationError } from "../../errors.js";

@@ -11,6 +11,7 @@ import { StoreError, ValidationError } from "../../errors.js";
 import { type ConversationKeys, conversationKeys, fieldKey, KeyedRef } from "../../keys.js";
 import type { ConversationRef } from "../store.js";
 import type { RedisConnection } from "./connection.js";
+import { ReadBarrier } from "./read-barrier.js";
 import {
   isFunctionMissing,
   isLibraryPresent,
@@ -83,13 +84,9 @@ export class ScriptRunner {
    * NOSCRIPT (a `SCRIPT FLUSH`). docs/architecture.md, "Call order", says what is left.
    */
   private readonly loaded = new Set<string>();
-  /**
-   * Plain reads in flight, by conversation (meta key), each with the calls on that
-   * conversation made while it is in flight (`undefined`: none yet). Those wait for it: see
-   * {@link ScriptRunner.read}.
-   */
-  private readonly plainInFlight = new Map<string, Array<() => void> | undefined>();
-  /** Plain reads, until the server refuses one (an ACL without `get`/`lrange`): then scripts. */
+  /** Plain reads in flight and the calls waiting for them (see {@link ScriptRunner.read}). */
+  private readonly barrier = new ReadBarrier();
+  /** Plain reads, until the server refuses one (an ACL without `lrange`): then scripts. */
   private plainReads = true;
   /** Key names per conversation, derived once per `ConversationRef` (one per `getMemory`). */
   private readonly keyCache = new WeakMap<ConversationRef, ConversationKeys>();
@@ -139,12 +136,9 @@ export class ScriptRunner {
     args: readonly string[],
   ): Promise<ReplyOf<N>> {
     const scope = callScope.current; // the calling operation, if someone listens (call-scope.ts)
-    if (this.plainInFlight.size !== 0) {
-      const meta = this.keysOf(ref).meta;
-      if (this.plainInFlight.has(meta)) {
-        return this.behind(meta, () => this.runNow(scope, name, ref, field, args));
-      }
-    }
+    const meta = this.keysOf(ref).meta;
+    if (this.barrier.holds(meta))
+      return this.barrier.behind(meta, () => this.runNow(scope, name, ref, field, args));
     return this.runNow(scope, name, ref, field, args);
   }
 
@@ -173,16 +167,15 @@ export class ScriptRunner {
     const scope = callScope.current;
     const k = this.keysOf(ref);
     const meta = k.meta;
-    if (this.plainInFlight.size !== 0 && this.plainInFlight.has(meta)) {
-      return this.behind(meta, () => this.runNow(scope, name, ref, field, args));
-    }
+    if (this.barrier.holds(meta))
+      return this.barrier.behind(meta, () => this.runNow(scope, name, ref, field, args));
     if (!this.plainReads) return this.runNow(scope, name, ref, field, args);
     const key = fieldKey(k, field);
     const args0 = command(key);
-    this.plainInFlight.set(meta, undefined);
+    this.barrier.enter(meta);
     return this.sent(scope, args0, key).then(
       (reply) => {
-        this.release(meta);
+        this.barrier.release(meta);
         return decode(reply);
       },
       (err: unknown) => {
@@ -193,35 +186,17 @@ export class ScriptRunner {
           this.plainReads = false;
           script = this.runNow(scope, name, ref, field, args);
         }
-        this.release(meta);
+        this.barrier.release(meta);
         if (script !== undefined) return script;
         throw toConvmemError(err, this.conn.lastErrorMessage, ref, field);
       },
     );
   }
 
-  /** Queues `task` (which sends a call) until the plain read in flight on `meta` settles. */
-  private behind<T>(meta: string, task: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let waiting = this.plainInFlight.get(meta);
-      if (waiting === undefined) {
-        waiting = [];
-        this.plainInFlight.set(meta, waiting);
-      }
-      waiting.push(() => {
-        task().then(resolve, reject);
-      });
-    });
-  }
-
-  /** The plain read on `meta` has settled (or sent its script): sends the calls made meanwhile, in order. */
-  private release(meta: string): void {
-    const waiting = this.plainInFlight.get(meta);
-    this.plainInFlight.delete(meta);
-    if (waiting !== undefined) for (const send of waiting) send();
-  }
-
-  /** {@link ScriptRunner.run}, sent now; never throws synchronously. */
+  /**
+   * {@link ScriptRunner.run}, sent now: one call, its reply decoded, its failure typed. Never
+   * throws synchronously (callers chain on the promise).
+   */
   private runNow<N extends ConversationScript>(
     scope: CallScope | undefined,
     name: N,
@@ -229,47 +204,13 @@ export class ScriptRunner {
     field: string,
     args: readonly string[],
   ): Promise<ReplyOf<N>> {
+    const spec = SCRIPTS[name];
+    let command: string[];
     try {
-      return this.issue(scope, name, ref, field, args);
+      command = this.fcall(name, ref, field, args);
     } catch (err) {
       return Promise.reject(toConvmemError(err, this.conn.lastErrorMessage, ref, field));
     }
-  }
-
-  /** {@link ScriptRunner.runNow}'s body: one call, its reply decoded, its failure typed. */
-  private issue<N extends ConversationScript>(
-    scope: CallScope | undefined,
-    name: N,
-    ref: ConversationRef,
-    field: string,
-    args: readonly string[],
-  ): Promise<ReplyOf<N>> {
-    const spec = SCRIPTS[name];
-    const k = this.keysOf(ref);
-    const fn = this.scripts.ops[name].fn;
-    // The whole command in one array; the script fallback rewrites its first two entries.
-    let command: string[];
-    if (spec.keys === 2) {
-      command = ["FCALL", fn, "2", k.meta, fieldKey(k, field), field];
-    } else if (spec.keys === 4) {
-      const ttl = spec.write ? ttlArg(ref.defaultTtl) : "-1";
-      command = [
-        "FCALL",
-        fn,
-        "4",
-        k.meta,
-        k.messageIds,
-        k.registry,
-        fieldKey(k, field),
-        k.fieldBase,
-        ttl,
-        field,
-      ];
-    } else {
-      const ttl = spec.write ? ttlArg(ref.defaultTtl) : "-1";
-      command = ["FCALL", fn, "3", k.meta, k.messageIds, k.registry, k.fieldBase, ttl, field];
-    }
-    for (const arg of args) command.push(arg);
     const fail = (err: unknown): never => {
       throw toConvmemError(err, this.conn.lastErrorMessage, ref, field);
     };
@@ -299,6 +240,44 @@ export class ScriptRunner {
         ? this.durableWrite(name, command, this.durability, ref, field, scope)
         : this.call(name, command, undefined, scope);
     return reply.then(decode, fail);
+  }
+
+  /**
+   * The `FCALL` of operation `name` on `field` of `ref`: the whole command in one array (the
+   * script fallback rewrites its first two entries).
+   */
+  private fcall(
+    name: ConversationScript,
+    ref: ConversationRef,
+    field: string,
+    args: readonly string[],
+  ): string[] {
+    const spec = SCRIPTS[name];
+    const k = this.keysOf(ref);
+    const fn = this.scripts.ops[name].fn;
+    let command: string[];
+    if (spec.keys === 2) {
+      command = ["FCALL", fn, "2", k.meta, fieldKey(k, field), field];
+    } else if (spec.keys === 4) {
+      const ttl = spec.write ? ttlArg(ref.defaultTtl) : "-1";
+      command = [
+        "FCALL",
+        fn,
+        "4",
+        k.meta,
+        k.messageIds,
+        k.registry,
+        fieldKey(k, field),
+        k.fieldBase,
+        ttl,
+        field,
+      ];
+    } else {
+      const ttl = spec.write ? ttlArg(ref.defaultTtl) : "-1";
+      command = ["FCALL", fn, "3", k.meta, k.messageIds, k.registry, k.fieldBase, ttl, field];
+    }
+    for (const arg of args) command.push(arg);
+    return command;
   }
 
   /** Runs a registry operation on one bucket and decodes its reply. */

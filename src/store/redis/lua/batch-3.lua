@@ -214,8 +214,7 @@ end
 
 if opid ~= '' then
   redis.call('HSET', OPS, opid, digest)
-  redis.call('HSET', META, 'o', '1')
-  -- It expires with the meta hash (commit renews it while meta field `o` is there).
+  -- It expires with the meta hash (commit renews both).
   local s = unpack_state(redis.call('HGET', META, 'c'))
   expire_at(OPS, s.md or -1)
 end

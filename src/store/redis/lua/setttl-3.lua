@@ -21,8 +21,6 @@ for _, name in ipairs(order) do
     forget(name)
   end
 end
-expire_at(ops_key(), s.pd2)
-FIELDS = nil -- the modes were rewritten above
 s.renew = false
 s.md = nil
 commit(s, '', nil, 0)

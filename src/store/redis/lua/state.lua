@@ -31,8 +31,6 @@
 --   f:<field>  'c' (follows the conversation TTL) or the field's own deadline (ms; -1 = never)
 --   s:<field>  UTF-8 bytes of the field's encoded value (a list: the sum of its elements),
 --              kept up to date by every write
---   o    present while the operation-id index exists (a batch with an `operationId` made it), so
---        writes renew its expiry only then
 -- Every decision (alive? which mode? is this id new?) is taken here, against TIME and this
 -- hash, in the same atomic step as the write: no client-side belief enters a write.
 -- Expiry seen through the API is exact: every script checks deadlines against TIME.
@@ -44,8 +42,6 @@
 -- (registry.lua) at the start of every call. Redis runs one call at a time, so these
 -- library-level variables are the call's own.
 local KEYS, ARGV, META, MIDS, REGISTRY, BASE, DEFAULT_TTL, FIELD
--- The meta hash's entries as all_fields() read them in this call (nil: not read yet, or stale).
-local FIELDS
 local REG_EVERY = 10000
 local MESSAGES = 'messages'
 local EMPTY = '[]'
@@ -67,7 +63,6 @@ local function begin(keys, args)
   BASE = args[1]
   DEFAULT_TTL = tonumber(args[2])
   FIELD = args[3]
-  FIELDS = nil
   clock()
 end
 
@@ -107,7 +102,6 @@ local function begin_field(keys, args)
   ARGV = args
   META = keys[1]
   FIELD = args[1]
-  FIELDS = nil
   clock()
 end
 
@@ -148,13 +142,10 @@ local function read_value(key)
 end
 
 -- All fields recorded in meta: { name = mode }, their sizes, and their names in order, from one
--- HGETALL, which also gives the raw state (meta field `c`) and whether the operation-id index
--- exists (meta field `o`). Read once per call: kept until a write of meta's field entries
--- (`forget`, `commit`) makes it stale.
+-- HGETALL.
 local function all_fields()
-  if FIELDS then return FIELDS[1], FIELDS[2], FIELDS[3], FIELDS[4], FIELDS[5] end
   local flat = redis.call('HGETALL', META)
-  local modes, sizes, order, raw, ops = {}, {}, {}, nil, false
+  local modes, sizes, order = {}, {}, {}
   local byte, sub = string.byte, string.sub
   for i = 1, #flat, 2 do
     local k = flat[i]
@@ -168,14 +159,9 @@ local function all_fields()
       elseif a == 115 then
         sizes[sub(k, 3)] = tonumber(flat[i + 1])
       end
-    elseif k == 'c' then
-      raw = flat[i + 1]
-    elseif k == 'o' then
-      ops = true
     end
   end
-  FIELDS = { modes, sizes, order, raw, ops }
-  return modes, sizes, order, raw, ops
+  return modes, sizes, order
 end
 
 -- Whether FIELD is live now: the liveness check of the reads of one field (get, has, range,

@@ -11,15 +11,14 @@
 -- A pinned field's key expires at its own deadline - 1. The meta hash and the two indexes
 -- expire at `md` (commit).
 
--- Loads the conversation state, one field's mode/size, the history's mode (its key's expiry is
--- exact: commit moves it) and whether the operation-id index exists (meta field `o`). O(1): the
--- whole meta hash is read only when every field's key is renewed (commit, once per TTL).
+-- Loads the conversation state, one field's mode/size and the history's mode (its key's
+-- expiry is exact: commit moves it). O(1): the whole meta hash is read only when every field's
+-- key is renewed (commit, once per TTL).
 local function load(field)
-  local m = redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, 'f:' .. MESSAGES, 'o')
+  local m = redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, 'f:' .. MESSAGES)
   -- One table, every field the write sets later included (no rehash as it grows).
   local s = {
     mode = m[2] or nil, old = m[2] or nil, size = tonumber(m[3]) or 0, hist = m[4] or nil,
-    ops = m[5] and true or false,
     T = 0, dl2 = 0, pd2 = 0, xd2 = 0, renew = false, index = false,
   }
   local raw = m[1]
@@ -37,7 +36,6 @@ end
 
 local function forget(field)
   redis.call('HDEL', META, 'f:' .. field, 's:' .. field)
-  FIELDS = nil
 end
 
 -- Removes every dead field (physically and from meta).
@@ -63,11 +61,7 @@ local function prepare(s, field)
   if s.dl ~= nil and s.dl ~= -1 and NOW >= s.dl then
     local live = purge_dead(s)
     -- Operation ids are remembered while the conversation lives, and not after.
-    if live == 0 then
-      redis.call('DEL', ops_key())
-      redis.call('HDEL', META, 'o')
-      FIELDS = nil
-    end
+    if live == 0 then redis.call('DEL', ops_key()) end
     if live == 0 and s.ttl ~= nil and not s.keep_ttl then
       s.ttl = nil
       -- Recorded now (commit rewrites it), also for a call that fails after this point.
@@ -172,11 +166,11 @@ local function commit(s, field, mode, size)
   if recompute then modes, sizes, order = all_fields() end
   if s.renew then
     for _, name in ipairs(order) do
-      if modes[name] == 'c' and name ~= field then expire_at(fkey(name), deadline_of(s, 'c', name)) end
+      if modes[name] == 'c' and name ~= field then expire_field(name, deadline_of(s, 'c', name)) end
     end
   elseif field ~= MESSAGES and s.hist == 'c' and s.xd2 ~= kept_at(s, MESSAGES) then
     -- The history's expiry is exact: moved with the deadline by every write.
-    expire_at(fkey(MESSAGES), s.xd2)
+    expire_field(MESSAGES, s.xd2)
   end
   local need = s.pd2
   if mode and mode ~= 'c' then need = later(need, tonumber(mode)) end
@@ -204,13 +198,12 @@ local function commit(s, field, mode, size)
   else
     redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, size)
   end
-  FIELDS = nil
   -- After the HSET: on a new conversation it creates the hash, which an earlier PEXPIREAT
   -- would have missed.
   if need ~= s.md then
     expire_at(META, need)
     expire_at(MIDS, need)
-    if s.ops then expire_at(ops_key(), need) end
+    expire_at(ops_key(), need) -- a PEXPIREAT of a missing key changes nothing
   elseif s.index then
     expire_at(MIDS, need)
   end
