@@ -49,7 +49,7 @@ for i = 2, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
 return { 1 }`;
 
 /** The hand-written turn on `client`, conversations `<prefix>:<n>`. */
-async function handWritten(client, prefix) {
+export async function handWritten(client, prefix) {
   const addSha = await client.scriptLoad(ADD);
   const casSha = await client.scriptLoad(CAS);
   const ttlMs = String(TTL_SECONDS * 1000);

@@ -16,8 +16,9 @@
 
 /**
  * A kind of Redis command an operation sent: `lrange` (the plain read of the newest messages),
- * `fcall` (a library function: every other operation, and a plain read that found a value of
- * another kind),
+ * `mget` (the plain `get`: the liveness key and the field's key), `fcall` (a library function:
+ * every other operation, and a plain read that could not answer: a value of another kind, a
+ * conversation not live),
  * `function_load` (the library loaded behind a call, once per server), `eval`/`evalsha` (the
  * script fallback where Functions are refused), `wait` (durability), `zrange` and `time` (the
  * registry walks of `getStats`, `conversations` and `cleanupExpiredConversations`). Any other
@@ -25,6 +26,7 @@
  */
 export type RedisCallKind =
   | "lrange"
+  | "mget"
   | "fcall"
   | "function_load"
   | "eval"
@@ -74,6 +76,7 @@ export function within<T>(scope: CallScope | undefined, fn: () => T): T {
 /** The kinds of the commands convmem sends, by their first word (no string building per call). */
 const KINDS: Readonly<Record<string, string>> = {
   LRANGE: "lrange",
+  MGET: "mget",
   FCALL: "fcall",
   EVALSHA: "evalsha",
   EVAL: "eval",

@@ -14,6 +14,9 @@
  * - `<prefix>:ops:{<eid>}` — operation ids of idempotent batches (hash: id -> digest), created by
  *   the first `batch` with an `operationId`; the scripts derive its name from the meta key, and
  *   it expires, is cleared and is cleaned up with the conversation.
+ * - `<prefix>:live:{<eid>}` — the liveness key: a string that exists exactly while the
+ *   conversation lives (its expiry is the conversation's deadline), naming the fields that may be
+ *   lists or maps; with it a `get` is one plain `MGET` (see `store/redis/lua/write.lua`).
  * - `<prefix>:reg:{<tag>}` — registry bucket: a sorted set of escaped ids scored by last write.
  *   There is one bucket per Cluster slot, its `<tag>` chosen to hash to that slot, and each
  *   conversation is listed in the bucket of its own slot: registry updates stay inside the
@@ -58,6 +61,8 @@ export interface ConversationKeys {
   readonly meta: string;
   /** `<prefix>:mids:{<eid>}` */
   readonly messageIds: string;
+  /** `<prefix>:live:{<eid>}` */
+  readonly live: string;
   /** `<prefix>:conv:{<eid>}:` — a field's key is this plus the field name. */
   readonly fieldBase: string;
   /** The registry bucket of this conversation's slot. */
@@ -89,6 +94,7 @@ export function conversationKeys(prefix: string, id: string): ConversationKeys {
     prefix,
     meta: `${prefix}:meta:${tag}`,
     messageIds: `${prefix}:mids:${tag}`,
+    live: `${prefix}:live:${tag}`,
     fieldBase: `${prefix}:conv:${tag}:`,
     registry: registryKey(prefix, slotOf(eid)),
   };

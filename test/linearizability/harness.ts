@@ -179,7 +179,7 @@ function persistentConversations(history: readonly RecordedOp[]): Set<string> {
  * The Redis invariants at the end of a history: every conversation key has an expiry (unless the
  * conversation used setTtl(null) or a ttl:null pin), and a conversation's message-id index lives
  * at least as long as its `messages` list and no longer than its meta hash (PTTLs ± 50 ms), or
- * does not exist.
+ * does not exist; its liveness key lives no longer than its meta hash.
  */
 async function keyInvariants(raw: Raw, prefix: string, history: readonly RecordedOp[]): Promise<string[]> {
   const problems: string[] = [];
@@ -203,6 +203,13 @@ async function keyInvariants(raw: Raw, prefix: string, history: readonly Recorde
     if (a === -2 || b === -2) continue;
     if (b < a - 50) problems.push(`${key} has PTTL ${a} but ${mids} only ${b}`);
     if (c !== -2 && b > c + 50) problems.push(`${mids} has PTTL ${b} but ${meta} only ${c}`);
+  }
+  // The liveness key expires with the conversation's deadline: never after its meta hash.
+  for (const key of keys.filter((k) => k.includes(":live:{"))) {
+    const meta = `${prefix}:meta:{${convOf(key)}}`;
+    const [a, c] = (await Promise.all([raw.pTTL(key), raw.pTTL(meta)])).map(forever) as [number, number];
+    if (a !== -2 && c === -2) problems.push(`${key} outlives ${meta}`);
+    if (a !== -2 && c !== -2 && a > c + 50) problems.push(`${key} has PTTL ${a} but ${meta} only ${c}`);
   }
   return problems;
 }

@@ -27,6 +27,7 @@ describe("keys", () => {
     assert.equal(fieldKey(keys, "prefs"), "memory:conv:{conv_123}:prefs");
     assert.equal(keys.meta, "memory:meta:{conv_123}");
     assert.equal(keys.messageIds, "memory:mids:{conv_123}");
+    assert.equal(keys.live, "memory:live:{conv_123}");
   });
 
   it("percent-encodes only %, { and }", () => {

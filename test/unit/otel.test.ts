@@ -113,7 +113,8 @@ describe("convmem/otel on redis-server", () => {
     }
     assert.equal(spans[0]?.attributes["convmem.redis.calls.function_load"], 1);
     assert.equal(spans[0]?.attributes["convmem.redis.calls.fcall"], 1);
-    assert.equal(spans[4]?.attributes["convmem.redis.calls.fcall"], 2);
+    assert.equal(spans[4]?.attributes["convmem.redis.calls.mget"], 1); // modify: a plain read
+    assert.equal(spans[4]?.attributes["convmem.redis.calls.fcall"], 1); // and a compare-and-set
     assert.equal(spans[4]?.attributes["convmem.retries"], 0);
     assert.equal(spans[6]?.attributes["convmem.removed"], 2);
     const failed = spans[3];
@@ -138,7 +139,8 @@ describe("convmem/otel on redis-server", () => {
     const fromEvents: Record<string, number> = {};
     for (const e of events)
       for (const [k, n] of Object.entries(e.calls)) fromEvents[k] = (fromEvents[k] ?? 0) + (n ?? 0);
-    assert.deepEqual(fromEvents, { fcall: 7, lrange: 1, function_load: 1 }); // getMessages: a plain LRANGE
+    // getMessages: a plain LRANGE; modify's read: a plain MGET
+    assert.deepEqual(fromEvents, { fcall: 6, lrange: 1, mget: 1, function_load: 1 });
     assert.deepEqual(await sums(reader, "convmem.redis.calls", "convmem.redis.call"), fromEvents);
     assert.deepEqual(await sums(reader, "convmem.cleanup.fields", "convmem.operation"), {
       cleanupConversation: 2,
@@ -238,7 +240,7 @@ describe("convmem/otel on redis-server", () => {
         outputs.push(stdout.trim().split("\n"));
       }
       assert.deepEqual(outputs, [
-        ['set ok - {"function_load":1,"fcall":1}', 'modify ok - {"fcall":2}'],
+        ['set ok - {"function_load":1,"fcall":1}', 'modify ok - {"mget":1,"fcall":1}'],
         ["search_memory support-bot"],
       ]);
     } finally {

@@ -117,6 +117,14 @@ export class RedisConnection {
     return this.lastError;
   }
 
+  /**
+   * Bounds `promise` by `timeoutMs` from now, like a command: for a call that waits before it is
+   * sent (behind a plain read), so its whole wait stays within `timeoutMs`.
+   */
+  withinTimeout<T>(promise: Promise<T>): Promise<T> {
+    return this.watch.bound(promise);
+  }
+
   private issue(args: readonly string[], key: string | undefined): Promise<unknown> {
     return this.watch.bound(this.transport.send(args, key), this.failed);
   }

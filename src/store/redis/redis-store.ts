@@ -36,7 +36,7 @@ import type {
 } from "../store.js";
 import { DEFAULT_REDIS_URL, DEFAULT_TIMEOUT_MS, RedisConnection, type RedisInput } from "./connection.js";
 import { listConversations, sweepExpired } from "./registry.js";
-import { checkDurability, ScriptRunner } from "./script-runner.js";
+import { checkDurability, FALLBACK, ScriptRunner } from "./script-runner.js";
 import { loadScripts } from "./scripts.js";
 import {
   batchArgs,
@@ -55,6 +55,25 @@ const NO_ARGS: readonly string[] = [];
 
 /** A plain LRANGE's reply: the elements. */
 const elementsOf = (reply: unknown): string[] => reply as string[];
+
+/** A field name as the liveness key's value lists it (lua/write.lua `live_name`). */
+const liveName = (field: string): string =>
+  `\n${field.replace(/[\\\n]/g, (c) => (c === "\\" ? "\\\\" : "\\n"))}\n`;
+
+/**
+ * Decodes the plain `MGET <live key> <field key>` of `get`: with the liveness key there (the
+ * conversation is live), a string is the field's value and no string is no value, unless the
+ * key's value names the field (it may be a list or a map) or is not a list of names; then, and
+ * without the liveness key, the script answers ({@link FALLBACK}).
+ */
+function liveValue(field: string): (reply: unknown) => ReadValue | undefined | typeof FALLBACK {
+  return (reply) => {
+    const [live, value] = reply as [string | null, string | null];
+    if (typeof live !== "string" || live.charCodeAt(0) !== 49) return FALLBACK;
+    if (typeof value === "string") return { kind: "scalar", raw: value };
+    return live.includes(liveName(field)) ? FALLBACK : undefined;
+  };
+}
 
 const STORE_OPTIONS = ["redis", "timeoutMs", "durability"] as const;
 
@@ -124,7 +143,9 @@ export class RedisStore implements MemoryStore {
   }
 
   get(ref: ConversationRef, field: string): Promise<ReadValue | undefined> {
-    return this.scripts.run("get", ref, field, NO_ARGS);
+    // One plain MGET of the liveness key and the field's key (lua/write.lua); the script where
+    // that does not answer (no liveness key, or no string where a list or map may be).
+    return this.scripts.read("get", ref, field, NO_ARGS, (k, key) => ["MGET", k.live, key], liveValue(field));
   }
 
   has(ref: ConversationRef, field: string): Promise<boolean> {
@@ -204,7 +225,14 @@ export class RedisStore implements MemoryStore {
       // (lua/write.lua): a plain LRANGE (the empty-list marker or a value of another kind:
       // WRONGTYPE, then the script).
       const from = start === undefined ? "0" : String(start);
-      return this.scripts.read("range", ref, field, args, (key) => ["LRANGE", key, from, "-1"], elementsOf);
+      return this.scripts.read(
+        "range",
+        ref,
+        field,
+        args,
+        (_k, key) => ["LRANGE", key, from, "-1"],
+        elementsOf,
+      );
     }
     return this.scripts.run("range", ref, field, args);
   }

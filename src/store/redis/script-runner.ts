@@ -57,6 +57,13 @@ export function checkDurability(
   return { replicas, timeoutMs: waitMs };
 }
 
+/** What a plain read's decoder returns when its reply does not answer: the script is sent. */
+export const FALLBACK: unique symbol = Symbol("convmem.fallback");
+
+/** What a call that gave up behind a plain read resolves to when released (nobody awaits it). */
+const NOT_SENT: Promise<never> = Promise.reject(new Error("not sent"));
+NOT_SENT.catch(() => {});
+
 /** Runs the operations of one `RedisStore` over its connection. */
 export class ScriptRunner {
   /**
@@ -137,17 +144,17 @@ export class ScriptRunner {
   ): Promise<ReplyOf<N>> {
     const scope = callScope.current; // the calling operation, if someone listens (call-scope.ts)
     const meta = this.keysOf(ref).meta;
-    if (this.barrier.holds(meta))
-      return this.barrier.behind(meta, () => this.runNow(scope, name, ref, field, args));
+    if (this.barrier.holds(meta)) return this.behind(meta, () => this.runNow(scope, name, ref, field, args));
     return this.runNow(scope, name, ref, field, args);
   }
 
   /**
-   * A read of one field as one plain command — `command(key)` on the field's key, its reply
-   * decoded by `decode` — or, where it finds a value of another kind (`WRONGTYPE`: `LRANGE` of
-   * the empty-history marker), as the operation's script `name` (`args`) instead. Only for a
-   * key whose physical expiry is exact (the history's: `lua/write.lua`), so the key exists
-   * exactly while the field is live, and one command on it is one atomic step.
+   * A read of one field as one plain command — `command(keys, fieldKey)` on the conversation's
+   * keys, its reply decoded by `decode` — or, where it finds a value of another kind
+   * (`WRONGTYPE`: `LRANGE` of the empty-history marker) or `decode` cannot answer from it
+   * (returns {@link FALLBACK}), as the operation's script `name` (`args`) instead. Only for keys
+   * whose physical expiry is exact (the history's, the liveness key's: `lua/write.lua`), so one
+   * command on them is one atomic step that sees the field exactly as a script would.
    *
    * Call order: a call on the conversation made while a plain read is in flight waits until
    * that read has settled or sent its script, and is then sent in call order — so the script,
@@ -161,22 +168,28 @@ export class ScriptRunner {
     ref: ConversationRef,
     field: string,
     args: readonly string[],
-    command: (key: string) => string[],
-    decode: (reply: unknown) => R,
+    command: (keys: ConversationKeys, key: string) => string[],
+    decode: (reply: unknown) => R | typeof FALLBACK,
   ): Promise<ReplyOf<N>> {
     const scope = callScope.current;
     const k = this.keysOf(ref);
     const meta = k.meta;
-    if (this.barrier.holds(meta))
-      return this.barrier.behind(meta, () => this.runNow(scope, name, ref, field, args));
+    if (this.barrier.holds(meta)) return this.behind(meta, () => this.runNow(scope, name, ref, field, args));
     if (!this.plainReads) return this.runNow(scope, name, ref, field, args);
     const key = fieldKey(k, field);
-    const args0 = command(key);
+    const args0 = command(k, key);
     this.barrier.enter(meta);
     return this.sent(scope, args0, key).then(
       (reply) => {
+        const value = decode(reply);
+        if (value === FALLBACK) {
+          // Sent before the calls waiting behind this read are released.
+          const script = this.runNow(scope, name, ref, field, args);
+          this.barrier.release(meta);
+          return script;
+        }
         this.barrier.release(meta);
-        return decode(reply);
+        return value;
       },
       (err: unknown) => {
         let script: Promise<ReplyOf<N>> | undefined;
@@ -191,6 +204,19 @@ export class ScriptRunner {
         throw toConvmemError(err, this.conn.lastErrorMessage, ref, field);
       },
     );
+  }
+
+  /**
+   * `send` once the plain read in flight on `meta` is released, within `timeoutMs` from now in
+   * all: a call that gives up while waiting (the read stalled) is never sent after it.
+   */
+  private behind<T>(meta: string, send: () => Promise<T>): Promise<T> {
+    let gaveUp = false;
+    const waiting = this.conn.withinTimeout(this.barrier.behind(meta, () => (gaveUp ? NOT_SENT : send())));
+    waiting.catch(() => {
+      gaveUp = true;
+    });
+    return waiting;
   }
 
   /**

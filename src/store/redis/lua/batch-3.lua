@@ -194,6 +194,7 @@ for w, op in ipairs(writes) do
       if op.kind == 'm' then
         if field == MESSAGES then redis.call('DEL', MIDS) end
         size = write_map(key, ARGV, op.from, op.to, deadline_of(s, mode))
+        if op.to >= op.from then s.container = true end
       else
         size = write_value(s, field, key, op.kind, ARGV, op.from, op.to, mode)
       end

@@ -14,7 +14,7 @@ local eid = string.match(META, '^[^{]*{(.*)}$')
 local ttl = s.ttl
 -- A conversation that had expired entirely has already lost its setting (write.lua prepare).
 if removed == 0 and s.dl ~= nil and s.dl ~= -1 and NOW >= s.dl then ttl = nil end
-redis.call('DEL', MIDS, META, ops_key())
+redis.call('DEL', MIDS, META, ops_key(), live_key())
 redis.call('ZREM', REGISTRY, eid)
 if ARGV[4] ~= 'all' and ttl then
   if ttl == -1 then

@@ -29,5 +29,6 @@ if count == n then redis.call('DEL', key) else redis.call('LTRIM', key, count, -
 redis.call('LPUSH', key, raw)
 redis.call('HSET', MIDS, sid, HELD, '', raw)
 expire_list(s, count == n and 'none' or 'list', key, deadline_of(s, 'c'))
+s.container = true
 commit(s, FIELD, 'c', s.size - sum_bytes(items, 1, #items) + #raw)
 return { 1, NOW, n - count + 1 }

@@ -27,5 +27,6 @@ end
 if FIELD == MESSAGES then index_ids({ v }, 1, 1, true) end
 local at = deadline_of(s, 'c')
 expire_list(s, st, key, at)
+s.container = true
 commit(s, FIELD, 'c', s.size + #v)
 return len

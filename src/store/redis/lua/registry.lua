@@ -46,7 +46,7 @@ end
 local function delete_conversation(eid, fields)
   local base = PREFIX .. ':conv:{' .. eid .. '}:'
   for _, name in ipairs(fields) do redis.call('DEL', base .. name) end
-  redis.call('DEL', PREFIX .. ':mids:{' .. eid .. '}', PREFIX .. ':ops:{' .. eid .. '}', meta_key(eid))
+  redis.call('DEL', PREFIX .. ':mids:{' .. eid .. '}', PREFIX .. ':ops:{' .. eid .. '}', PREFIX .. ':live:{' .. eid .. '}', meta_key(eid))
   redis.call('ZREM', REGISTRY, eid)
 end
 

@@ -194,6 +194,12 @@ local function ops_key()
   return string.sub(META, 1, at - 7) .. ':ops:' .. string.sub(META, at)
 end
 
+-- The conversation's liveness key: `<prefix>:live:{<eid>}`, beside META (write.lua's header).
+local function live_key()
+  local at = string.find(META, '{', 1, true)
+  return string.sub(META, 1, at - 7) .. ':live:' .. string.sub(META, at)
+end
+
 -- The JSON-encoded id of a message element (`{"id":"..."` prefix), or nil.
 local function msg_id(raw)
   if string.sub(raw, 1, 7) ~= '{"id":"' then return nil end

@@ -10,15 +10,36 @@
 --   the conversation holds: dl <= pd <= dl + T. Reads of those are scripts that check dl.
 -- A pinned field's key expires at its own deadline - 1. The meta hash and the two indexes
 -- expire at `md` (commit).
+--
+-- The liveness key `<prefix>:live:{<eid>}` (a string) exists exactly while the conversation
+-- lives (NOW < dl): its expiry, like the history's, is `dl - 1`, moved by every write that moves
+-- dl. Its value (kept in meta field `k` too) names the fields that may be lists or maps:
+-- '1' then '\n' .. name .. '\n' per field (backslash and newline escaped), a superset, as a name
+-- is added when a write makes that field a list or a map and dropped only when the
+-- conversation starts over; '*' when that is not known (a conversation written by an earlier
+-- version, or more than LIVE_MAX bytes of names). So `get` is one plain MGET of the liveness
+-- key and the field's key (redis-store.ts): with the liveness key there, a string at the field's
+-- key is its live value (a field following the conversation lives while the conversation does;
+-- a pinned field's key expires exactly), and no string means no value unless the field is named
+-- in the liveness key's value; anything else is answered by the `get` function.
+local LIVE_MAX = 1024
+local LIVE_ESC = { ['\\'] = '\\\\', ['\n'] = '\\n' }
+
+-- A field name as the liveness key's value holds it, between newlines.
+local function live_name(name)
+  return '\n' .. string.gsub(name, '[\\\n]', LIVE_ESC) .. '\n'
+end
 
 -- Loads the conversation state, one field's mode/size and the history's mode (its key's
 -- expiry is exact: commit moves it). O(1): the whole meta hash is read only when every field's
 -- key is renewed (commit, once per TTL).
 local function load(field)
-  local m = redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, 'f:' .. MESSAGES)
-  -- One table, every field the write sets later included (no rehash as it grows).
+  local m = redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, 'f:' .. MESSAGES, 'k')
+  -- One table, every field the write sets later included (no rehash as it grows). k0: the
+  -- liveness key's value as meta records it; k: what it is to be (prepare, commit).
   local s = {
     mode = m[2] or nil, old = m[2] or nil, size = tonumber(m[3]) or 0, hist = m[4] or nil,
+    k0 = m[5] or nil, k = m[5] or nil, container = false,
     T = 0, dl2 = 0, pd2 = 0, xd2 = 0, renew = false, index = false,
   }
   local raw = m[1]
@@ -60,8 +81,12 @@ end
 local function prepare(s, field)
   if s.dl ~= nil and s.dl ~= -1 and NOW >= s.dl then
     local live = purge_dead(s)
-    -- Operation ids are remembered while the conversation lives, and not after.
-    if live == 0 then redis.call('DEL', ops_key()) end
+    -- Operation ids are remembered while the conversation lives, and not after; no field is
+    -- left that could be a list or a map.
+    if live == 0 then
+      redis.call('DEL', ops_key())
+      s.k = '1\n'
+    end
     if live == 0 and s.ttl ~= nil and not s.keep_ttl then
       s.ttl = nil
       -- Recorded now (commit rewrites it), also for a call that fails after this point.
@@ -190,13 +215,39 @@ local function commit(s, field, mode, size)
     -- conversation that never expires as a whole does not collect dead entries in its meta.
     if s.rg ~= nil then purge_dead(s) end
   end
+  -- The liveness key: written when it is missing (the conversation was not live) or its value
+  -- changes, else its expiry moved with the deadline.
+  local k = s.k
+  local alive = s.dl ~= nil and (s.dl == -1 or NOW < s.dl)
+  if k == nil then
+    -- None recorded: a new conversation, or one written by an earlier version (then which of
+    -- its fields are lists or maps is not known).
+    if s.dl ~= nil then k = '*' else k = '1\n' end
+  end
+  if s.container and field ~= '' and string.byte(k) == 49 then
+    local name = live_name(field)
+    if not string.find(k, name, 1, true) then
+      k = string.sub(k, 1, -2) .. name
+      if #k > LIVE_MAX then k = '*' end
+    end
+  end
   local state = pack_state(s.ttl, s.dl2, s.pd2, need, NOW, rg)
-  if not mode then
-    redis.call('HSET', META, 'c', state)
-  elseif mode == s.mode then
-    redis.call('HSET', META, 'c', state, 's:' .. field, size)
+  if k ~= s.k0 or not alive then
+    if s.xd2 == -1 then redis.call('SET', live_key(), k) else redis.call('SET', live_key(), k, 'PXAT', s.xd2) end
+    if not mode then
+      redis.call('HSET', META, 'c', state, 'k', k)
+    else
+      redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, size, 'k', k)
+    end
   else
-    redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, size)
+    if s.xd2 ~= kept_at(s, MESSAGES) then expire_at(live_key(), s.xd2) end
+    if not mode then
+      redis.call('HSET', META, 'c', state)
+    elseif mode == s.mode then
+      redis.call('HSET', META, 'c', state, 's:' .. field, size)
+    else
+      redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, size)
+    end
   end
   -- After the HSET: on a new conversation it creates the hash, which an earlier PEXPIREAT
   -- would have missed.
@@ -287,6 +338,7 @@ local function write_value(s, field, key, kind, items, from, to, mode)
   end
   redis.call('DEL', key)
   rpush(key, items, from, to)
+  s.container = true
   if field == MESSAGES then
     index_ids(items, from, to, true)
     s.index = true
@@ -375,6 +427,7 @@ local function map_put(s, key, st, k, v)
   local old = 0
   if st == 'map' then old = redis.call('HSTRLEN', key, k) end
   redis.call('HSET', key, k, v)
+  s.container = true
   if old > 0 then return s.size - old + #v, 0 end
   return s.size + #k + #v, 1
 end
@@ -445,6 +498,7 @@ local function add_message(s, key, id, head, tail, max)
     redis.call('HDEL', MIDS, id)
     return fail('WRONGTYPE')
   end
+  s.container = true
   if n == 1 then st = 'none' end -- the key had gone (removed outside convmem): give it its expiry
   local dropped
   n, dropped = trim_oldest(key, n, max)
@@ -467,6 +521,7 @@ local function push_items(s, key, items, from, to, max)
   local n
   if to >= from then
     n = rpush(key, items, from, to)
+    s.container = true
     s.size = s.size + sum_bytes(items, from, to)
     if FIELD == MESSAGES then index_ids(items, from, to, true) end
   elseif st == 'list' then
@@ -509,6 +564,7 @@ local function splice_items(s, key, start, count, items, from, to)
   local len = start
   if to >= from then len = rpush(key, items, from, to) end
   if #kept > 0 then len = rpush(key, kept, 1, #kept) end
+  if len > 0 then s.container = true end
   if FIELD == MESSAGES then
     index_ids(removed, 1, #removed, false)
     index_ids(items, from, to, true)
