@@ -16,7 +16,7 @@
 
 /**
  * A kind of Redis command an operation sent: `lrange` (the plain read of the newest messages),
- * `mget` (the plain `get`: the liveness key and the field's key), `fcall` (a library function:
+ * `mget` (the plain `get` and `has`: the liveness key and the field's key), `fcall` (a library function:
  * every other operation, and a plain read that could not answer: a value of another kind, a
  * conversation not live),
  * `function_load` (the library loaded behind a call, once per server), `eval`/`evalsha` (the

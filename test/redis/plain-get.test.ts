@@ -1,5 +1,5 @@
 /**
- * The plain `get` (issue 13), on a real redis-server: `get` is one plain MGET of the
+ * The plain `get` and `has` (issue 13), on a real redis-server: `get` is one plain MGET of the
  * conversation's liveness key and the field's key, exact because the liveness key exists exactly
  * while the conversation lives (its expiry is the deadline − 1, moved by every write) and names
  * the fields that may be lists or maps. Checked here: the liveness key's expiry and value; a get
@@ -84,6 +84,9 @@ describe("plain get (standalone redis-server)", () => {
     assert.deepEqual(await memory.get("list"), [1, 2]);
     assert.deepEqual(await memory.get("map"), { k: 1 });
     assert.equal(((await memory.get("messages")) as unknown[] | undefined)?.length, 1);
+    assert.equal(await memory.has("prefs"), true);
+    assert.equal(await memory.has("missing"), false);
+    assert.equal(await memory.has("list"), true);
     assert.deepEqual(seen, [
       "get:mget",
       "get:mget",
@@ -91,6 +94,9 @@ describe("plain get (standalone redis-server)", () => {
       "get:fcall+mget",
       "get:fcall+mget",
       "get:fcall+mget",
+      "has:mget", // has reads the same way
+      "has:mget",
+      "has:fcall+mget",
     ]);
   });
 

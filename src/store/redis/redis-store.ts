@@ -75,6 +75,15 @@ function liveValue(field: string): (reply: unknown) => ReadValue | undefined | t
   };
 }
 
+/** {@link liveValue} for `has`: whether the field has a value, or {@link FALLBACK}. */
+function liveExists(field: string): (reply: unknown) => boolean | typeof FALLBACK {
+  const value = liveValue(field);
+  return (reply) => {
+    const found = value(reply);
+    return found === FALLBACK ? FALLBACK : found !== undefined;
+  };
+}
+
 const STORE_OPTIONS = ["redis", "timeoutMs", "durability"] as const;
 
 /**
@@ -149,7 +158,15 @@ export class RedisStore implements MemoryStore {
   }
 
   has(ref: ConversationRef, field: string): Promise<boolean> {
-    return this.scripts.run("has", ref, field, NO_ARGS);
+    // As `get`: one plain MGET, the script where that does not answer.
+    return this.scripts.read(
+      "has",
+      ref,
+      field,
+      NO_ARGS,
+      (k, key) => ["MGET", k.live, key],
+      liveExists(field),
+    );
   }
 
   set(ref: ConversationRef, field: string, value: StoredValue, ttl: FieldTtl): Promise<void> {

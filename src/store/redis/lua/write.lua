@@ -427,7 +427,7 @@ local function map_put(s, key, st, k, v)
   local old = 0
   if st == 'map' then old = redis.call('HSTRLEN', key, k) end
   redis.call('HSET', key, k, v)
-  s.container = true
+  if st ~= 'map' then s.container = true end
   if old > 0 then return s.size - old + #v, 0 end
   return s.size + #k + #v, 1
 end
@@ -498,8 +498,10 @@ local function add_message(s, key, id, head, tail, max)
     redis.call('HDEL', MIDS, id)
     return fail('WRONGTYPE')
   end
-  s.container = true
   if n == 1 then st = 'none' end -- the key had gone (removed outside convmem): give it its expiry
+  -- A list that was there is named in the liveness key already (the write that made it named
+  -- it), or the key reads '*'.
+  if st ~= 'list' then s.container = true end
   local dropped
   n, dropped = trim_oldest(key, n, max)
   local size = s.size + #raw - dropped
@@ -521,7 +523,7 @@ local function push_items(s, key, items, from, to, max)
   local n
   if to >= from then
     n = rpush(key, items, from, to)
-    s.container = true
+    if st ~= 'list' then s.container = true end
     s.size = s.size + sum_bytes(items, from, to)
     if FIELD == MESSAGES then index_ids(items, from, to, true) end
   elseif st == 'list' then
