@@ -34,20 +34,30 @@ end
 -- expiry is exact: commit moves it). O(1): the whole meta hash is read only when every field's
 -- key is renewed (commit, once per TTL).
 local function load(field)
-  local m = redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, 'f:' .. MESSAGES, 'k')
-  -- One table, every field the write sets later included (no rehash as it grows). k0: the
-  -- liveness key's value as meta records it; k: what it is to be (prepare, commit).
-  local s = {
-    mode = m[2] or nil, old = m[2] or nil, size = tonumber(m[3]) or 0, hist = m[4] or nil,
-    k0 = m[5] or nil, k = m[5] or nil, container = false,
-    T = 0, dl2 = 0, pd2 = 0, xd2 = 0, renew = false, index = false,
-  }
+  -- The history's entries are asked for once when it is the field (addMessage).
+  local m, hist, k
+  if field == MESSAGES then
+    m = redis.call('HMGET', META, 'c', 'f:messages', 's:messages', 'k')
+    hist, k = m[2], m[4]
+  else
+    m = redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, 'f:messages', 'k')
+    hist, k = m[4], m[5]
+  end
+  local ttl, dl, pd, md, la, rg
   local raw = m[1]
   if raw then
-    local ttl, dl, pd, md, la, rg = struct.unpack(STATE, raw)
-    s.ttl, s.dl, s.pd, s.md, s.la, s.rg = some(ttl), some(dl), some(pd), some(md), some(la), some(rg)
+    ttl, dl, pd, md, la, rg = struct.unpack(STATE, raw)
+    ttl, dl, pd, md, la, rg = some(ttl), some(dl), some(pd), some(md), some(la), some(rg)
   end
-  return s
+  -- One constructor with every field a write sets later (Lua sizes the table for them all, so it
+  -- is never rehashed as the write goes on). k0: the liveness key's value as meta records it;
+  -- k: what it is to be (prepare, commit).
+  return {
+    ttl = ttl, dl = dl, pd = pd, md = md, la = la, rg = rg,
+    mode = m[2] or nil, old = m[2] or nil, size = tonumber(m[3]) or 0, hist = hist or nil,
+    k0 = k or nil, k = k or nil, container = false, keep_ttl = false,
+    T = 0, dl2 = 0, pd2 = 0, xd2 = 0, renew = false, index = false,
+  }
 end
 
 local function drop_key(field)
