@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createClient } from "redis";
 import { startRedisServer } from "../examples/demo-support.mjs";
+import { redisCpuSeconds } from "./harness.mjs";
 import { convmemTurn } from "./turn.mjs";
 
 const dists = process.argv.slice(2);
@@ -22,11 +23,7 @@ for (const [k, d] of dists.entries()) {
   managers.push(createMemoryManager({ redis: server.url, keyPrefix: `p${k}`, defaultTtl: 3600 }));
 }
 const turnOf = managers.map((m) => convmemTurn(m));
-const cpu = async () => {
-  const i = await admin.info("cpu");
-  const g = (n) => Number(new RegExp(`${n}:([0-9.]+)`).exec(i)[1]);
-  return g("used_cpu_user") + g("used_cpu_sys");
-};
+const cpu = () => redisCpuSeconds(admin);
 const ns = dists.map(() => 0);
 async function run(k, turns) {
   let next = ns[k];

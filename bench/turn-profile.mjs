@@ -8,6 +8,7 @@
 import { createClient } from "redis";
 import { createMemoryManager } from "../dist/index.js";
 import { startRedisServer } from "../examples/demo-support.mjs";
+import { redisCpuSeconds } from "./harness.mjs";
 import { convmemTurn, handWritten } from "./turn.mjs";
 
 const inFlight = Number(process.argv[2] ?? 200);
@@ -24,11 +25,6 @@ await client.connect();
 const manager = createMemoryManager({ redis: server.url, keyPrefix: "profile", defaultTtl: 3600 });
 const variants = { hand_written: await handWritten(client, "profile-raw"), convmem: convmemTurn(manager) };
 
-const redisCpuUs = async () => {
-  const info = await admin.info("cpu");
-  const field = (name) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)[1]);
-  return (field("used_cpu_user") + field("used_cpu_sys")) * 1e6;
-};
 const commandStats = async () => {
   const out = {};
   for (const m of (await admin.info("commandstats")).matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g)) {
@@ -57,13 +53,13 @@ try {
   for (let r = 0; r < ROUNDS; r++) {
     for (const name of Object.keys(variants)) {
       await admin.configResetStat();
-      const redis0 = await redisCpuUs();
+      const redis0 = await redisCpuSeconds(admin);
       const node0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       await run(name, BATCH);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const node = process.cpuUsage(node0);
-      const redis = (await redisCpuUs()) - redis0;
+      const redis = ((await redisCpuSeconds(admin)) - redis0) * 1e6;
       const stats = await commandStats();
       totals[name] ??= { seconds: 0, redis: 0, node: 0, turns: 0, commands: {} };
       const t = totals[name];

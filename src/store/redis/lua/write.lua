@@ -30,6 +30,9 @@ local function live_name(name)
   return '\n' .. string.gsub(name, '[\\\n]', LIVE_ESC) .. '\n'
 end
 
+-- The history's meta entries (its mode and size).
+local F_HIST, S_HIST = 'f:' .. MESSAGES, 's:' .. MESSAGES
+
 -- Loads the conversation state, one field's mode/size and the history's mode (its key's
 -- expiry is exact: commit moves it). O(1): the whole meta hash is read only when every field's
 -- key is renewed (commit, once per TTL).
@@ -37,10 +40,10 @@ local function load(field)
   -- The history's entries are asked for once when it is the field (addMessage).
   local m, hist, k
   if field == MESSAGES then
-    m = redis.call('HMGET', META, 'c', 'f:messages', 's:messages', 'k')
+    m = redis.call('HMGET', META, 'c', F_HIST, S_HIST, 'k')
     hist, k = m[2], m[4]
   else
-    m = redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, 'f:messages', 'k')
+    m = redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, F_HIST, 'k')
     hist, k = m[4], m[5]
   end
   local ttl, dl, pd, md, la, rg
