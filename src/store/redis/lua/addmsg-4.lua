@@ -4,6 +4,9 @@
 -- Returns { 1, timestamp } when added, { 0, stored message JSON } when the id was present (for
 -- an id compacted into a summary: the summary message).
 -- Errors: WRONGTYPE (`messages` holds a non-list value): nothing is changed.
-local s = load(FIELD)
+local max = tonumber(ARGV[7])
+local r, m = add_message_fast(KEYS[4], ARGV[4], ARGV[5], ARGV[6], max)
+if r then return r end
+local s = state_of(FIELD, m)
 prepare(s, FIELD)
-return add_message(s, KEYS[4], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]))
+return add_message(s, KEYS[4], ARGV[4], ARGV[5], ARGV[6], max)

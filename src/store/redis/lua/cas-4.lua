@@ -2,9 +2,17 @@
 -- ARGV[4] expected kind: 'n' none | 's' scalar | 'l' list;  ARGV[5] expected count E;
 -- ARGV[6 .. 5+E] expected raw values; then new kind, then the new raw values.
 -- Returns { 1 } on success, or { 0, current } (as `get` returns it) on conflict.
-local s = load(FIELD)
 local ekind = ARGV[4]
 local en = tonumber(ARGV[5])
+local m
+-- A scalar (or nothing) replaced by a scalar: the straight-line write when it applies.
+if ekind ~= 'l' and ARGV[6 + en] == 's' then
+  local done
+  done, m = set_scalar_fast(KEYS[4], ARGV[7 + en], ekind, ARGV[6])
+  if done then return { 1 } end
+end
+local s
+if m then s = state_of(FIELD, m) else s = load(FIELD) end
 local cur = nil
 if mode_alive(s, s.mode) then cur = read_value(KEYS[4]) end
 local same

@@ -33,17 +33,26 @@ end
 -- The history's meta entries (its mode and size).
 local F_HIST, S_HIST = 'f:' .. MESSAGES, 's:' .. MESSAGES
 
--- Loads the conversation state, one field's mode/size and the history's mode (its key's
--- expiry is exact: commit moves it). O(1): the whole meta hash is read only when every field's
--- key is renewed (commit, once per TTL).
-local function load(field)
-  -- The history's entries are asked for once when it is the field (addMessage).
-  local m, hist, k
+-- The straight-line writes of the common cases (add_message_fast, set_scalar_fast) are taken
+-- when they apply. test/redis/fast-paths.test.ts runs each operation with them and, on the same
+-- state at the same server time, without them (it sets this to false), and compares.
+local FAST_PATHS = true
+
+-- Reads meta for a write of `field`: the conversation state, the field's mode and size, the
+-- history's mode and the liveness key's value. O(1): the whole meta hash is read only when
+-- every field's key is renewed (commit, once per TTL). The history's entries are asked for once
+-- when it is the field (addMessage).
+local function read_meta(field)
+  if field == MESSAGES then return redis.call('HMGET', META, 'c', F_HIST, S_HIST, 'k') end
+  return redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, F_HIST, 'k')
+end
+
+-- The state of a write of `field` from read_meta's reply `m`.
+local function state_of(field, m)
+  local hist, k
   if field == MESSAGES then
-    m = redis.call('HMGET', META, 'c', F_HIST, S_HIST, 'k')
     hist, k = m[2], m[4]
   else
-    m = redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, F_HIST, 'k')
     hist, k = m[4], m[5]
   end
   local ttl, dl, pd, md, la, rg
@@ -61,6 +70,11 @@ local function load(field)
     k0 = k or nil, k = k or nil, container = false, keep_ttl = false,
     T = 0, dl2 = 0, pd2 = 0, xd2 = 0, renew = false, index = false,
   }
+end
+
+-- Loads the state of a write of `field` (read_meta, state_of).
+local function load(field)
+  return state_of(field, read_meta(field))
 end
 
 local function drop_key(field)
@@ -474,6 +488,33 @@ local function write_map(key, items, from, to, at)
   return sum_bytes(items, from, to)
 end
 
+-- After addMessage's RPUSH of the message `raw` (the stored JSON) with id `id` to the history at
+-- `key` (st: its list_state before; n: RPUSH's reply): the rest of the write. Returns addmsg's
+-- reply.
+local function pushed(s, key, st, id, raw, n, max)
+  if type(n) == 'table' and n.err then
+    -- Not a list: the id is taken back, so the failed call changes nothing.
+    wrongtype(n)
+    redis.call('HDEL', MIDS, id)
+    return fail('WRONGTYPE')
+  end
+  if n == 1 then st = 'none' end -- the key had gone (removed outside convmem): give it its expiry
+  -- A list that was there is named in the liveness key already (the write that made it named
+  -- it), or the key reads '*'.
+  if st ~= 'list' then s.container = true end
+  local dropped
+  n, dropped = trim_oldest(key, n, max)
+  local size = s.size + #raw - dropped
+  local at = deadline_of(s, 'c')
+  if not expiry_kept(s, st, at) then expire_at(key, at) end
+  -- The id index has its expiry (commit), unless the HSETNX before created it (a new history, or
+  -- one none of whose messages had an id indexed): then the id is its only entry. HLEN is a
+  -- read: cheaper than a write.
+  if st == 'none' or redis.call('HLEN', MIDS) == 1 then s.index = true end
+  commit(s, MESSAGES, 'c', size)
+  return { 1, NOW }
+end
+
 -- Appends a message to the history at `key` (FIELD is MESSAGES; `s` loaded and prepared) unless
 -- the id index holds its JSON-encoded id `id`: the stored JSON is `head .. timestamp .. tail`;
 -- `max` keeps the newest (nil = unbounded). Returns addmsg's reply (addmsg-4.lua).
@@ -504,27 +545,59 @@ local function add_message(s, key, id, head, tail, max)
     redis.call('HSET', MIDS, id, HELD)
   end
   local raw = head .. string.format('%d', NOW) .. tail
+  return pushed(s, key, st, id, raw, redis.pcall('RPUSH', key, raw), max)
+end
+
+-- addMessage in the common case, in straight-line code: a live conversation (with a finite TTL)
+-- whose history is a non-empty list, whose lazily renewed deadline `pd` and registration `rg`
+-- are not due, and a new id. For that state, prepare and commit write nothing but what is
+-- written here, and this takes exactly their decisions with far fewer Lua steps (no state
+-- table; about a quarter of the write's Redis time). Anything else — checked before the first
+-- write — returns nil and meta's reply, and add_message runs on it; after the RPUSH, a reply
+-- other than a longer list within `max` goes on in `pushed`, as add_message would. Never nil
+-- once it wrote.
+-- test/redis/fast-paths.test.ts drives every way out against the state the general path leaves.
+local function add_message_fast(key, id, head, tail, max)
+  local m = read_meta(MESSAGES)
+  if not FAST_PATHS then return nil, m end
+  local c, size, k = m[1], tonumber(m[3]) or 0, m[4]
+  if not c or m[2] ~= 'c' or size == 0 or not k then return nil, m end
+  local ttl0, dl, pd, md, la, rg = struct.unpack(STATE, c)
+  local ttl = ttl0
+  if ttl == NONE then ttl = DEFAULT_TTL end
+  if ttl == -1 or dl == NONE or dl == -1 or NOW >= dl or md == NONE then return nil, m end
+  if rg == NONE or NOW - rg >= REG_EVERY or NOW < rg then return nil, m end
+  local span = ttl * 1000
+  local dl2 = NOW + span
+  if pd == NONE or pd == -1 or pd < dl2 or pd > dl2 + span then return nil, m end
+  -- A redelivery (the id is held): nothing written; add_message answers it.
+  if redis.call('HSETNX', MIDS, id, HELD) == 0 then return nil, m end
+  local raw = head .. string.format('%d', NOW) .. tail
   local n = redis.pcall('RPUSH', key, raw)
-  if type(n) == 'table' and n.err then
-    -- Not a list: the id is taken back, so the failed call changes nothing.
-    wrongtype(n)
-    redis.call('HDEL', MIDS, id)
-    return fail('WRONGTYPE')
+  if type(n) ~= 'number' or n == 1 or (max and n > max) then
+    local s = state_of(MESSAGES, m)
+    prepare(s, MESSAGES) -- writes nothing for this state: it only computes the deadlines
+    return pushed(s, key, 'list', id, raw, n, max)
   end
-  if n == 1 then st = 'none' end -- the key had gone (removed outside convmem): give it its expiry
-  -- A list that was there is named in the liveness key already (the write that made it named
-  -- it), or the key reads '*'.
-  if st ~= 'list' then s.container = true end
-  local dropped
-  n, dropped = trim_oldest(key, n, max)
-  local size = s.size + #raw - dropped
-  local at = deadline_of(s, 'c')
-  if not expiry_kept(s, st, at) then expire_at(key, at) end
-  -- The id index has its expiry (commit), unless the HSETNX above created it (a new history, or
-  -- one none of whose messages had an id indexed): then the id is its only entry. HLEN is a
-  -- read: cheaper than a write.
-  if st == 'none' or redis.call('HLEN', MIDS) == 1 then s.index = true end
-  commit(s, MESSAGES, 'c', size)
+  -- The history's and the liveness key's expiry move with the deadline (exactly dl - 1); the
+  -- liveness key's value stays: the history is named in it already (or it reads '*').
+  local xd2 = dl2 - 1
+  if xd2 ~= dl - 1 then
+    redis.call('PEXPIREAT', key, xd2)
+    redis.call('PEXPIREAT', live_key(), xd2)
+  end
+  -- The HSETNX created the id index when the id is its only entry: it gets its expiry below.
+  local index = redis.call('HLEN', MIDS) == 1
+  local need = md
+  if md ~= -1 and pd > md then need = pd end
+  redis.call('HSET', META, 'c', struct.pack(STATE, ttl0, dl2, pd, need, NOW, rg), S_HIST, size + #raw)
+  if need ~= md then
+    expire_at(META, need)
+    expire_at(MIDS, need)
+    expire_at(ops_key(), need)
+  elseif index then
+    expire_at(MIDS, need)
+  end
   return { 1, NOW }
 end
 
@@ -637,4 +710,64 @@ local function map_delete(s, field, key, k)
   expire_value(s, true, key, at)
   commit(s, field, 'c', s.size - gone)
   return 1
+end
+
+-- A scalar write of FIELD at `key` — `set` following the conversation TTL, or a modify's
+-- compare-and-set expecting the field missing (`ekind` 'n') or holding the scalar `expected`
+-- ('s'; ekind nil: no comparison) — in the common case, in straight-line code: a live
+-- conversation (with a finite TTL) whose lazily renewed deadline `pd` and registration `rg` are
+-- not due, and a field that is new or follows the conversation TTL (not the history). For that
+-- state, prepare, write_value and commit write nothing but what is written here (as for
+-- add_message_fast). Anything else — a pinned field, a list or a map where a scalar is
+-- expected, a comparison that fails — returns nil and meta's reply, having written nothing, and
+-- the general path runs on it (`m` nil: the history, which has its own). test/redis/
+-- fast-paths.test.ts compares the two.
+local function set_scalar_fast(key, raw, ekind, expected)
+  if FIELD == MESSAGES then return nil end
+  local m = read_meta(FIELD)
+  local c, mode = m[1], m[2]
+  if not FAST_PATHS or not c or not m[5] or (mode and mode ~= 'c') then return nil, m end
+  local ttl0, dl, pd, md, la, rg = struct.unpack(STATE, c)
+  local ttl = ttl0
+  if ttl == NONE then ttl = DEFAULT_TTL end
+  if ttl == -1 or dl == NONE or dl == -1 or NOW >= dl or md == NONE then return nil, m end
+  if rg == NONE or NOW - rg >= REG_EVERY or NOW < rg then return nil, m end
+  local span = ttl * 1000
+  local dl2 = NOW + span
+  if pd == NONE or pd == -1 or pd < dl2 or pd > dl2 + span then return nil, m end
+  if ekind then
+    -- A field following the conversation is live while it is: its key holds its value.
+    local cur = false
+    if mode then
+      cur = redis.pcall('GET', key)
+      if type(cur) == 'table' then return nil, m end -- a list or a map: the general path
+    end
+    if ekind == 'n' then
+      if cur then return nil, m end
+    elseif ekind ~= 's' or cur ~= expected then
+      return nil, m
+    end
+  end
+  redis.call('SET', key, raw, 'PXAT', pd)
+  -- The history's (when it follows the conversation) and the liveness key's expiry move with
+  -- the deadline (exactly dl - 1).
+  local xd2 = dl2 - 1
+  if xd2 ~= dl - 1 then
+    if m[4] == 'c' then redis.call('PEXPIREAT', fkey(MESSAGES), xd2) end
+    redis.call('PEXPIREAT', live_key(), xd2)
+  end
+  local need = md
+  if md ~= -1 and pd > md then need = pd end
+  local state = struct.pack(STATE, ttl0, dl2, pd, need, NOW, rg)
+  if mode then
+    redis.call('HSET', META, 'c', state, 's:' .. FIELD, #raw)
+  else
+    redis.call('HSET', META, 'c', state, 'f:' .. FIELD, 'c', 's:' .. FIELD, #raw)
+  end
+  if need ~= md then
+    expire_at(META, need)
+    expire_at(MIDS, need)
+    expire_at(ops_key(), need)
+  end
+  return true
 end
