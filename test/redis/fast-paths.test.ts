@@ -329,16 +329,61 @@ describe("the fast paths of addMessage, set and modify are the general path (sta
     await noneTaken(async () => ({ ...(await conversation()), ttl: -1 }));
   });
 
-  it("declines when the registration, the renewal or the deadline is due", async () => {
+  it("declines when the renewal or the deadline is due", async () => {
     const edited = (index: number, from: number | null, offset: number) => async () => {
       const c = await conversation();
       await editState(c.keys, index, from, offset);
       return c;
     };
-    await noneTaken(edited(6, 6, -20_000)); // registered 20 s ago: due (every 10 s)
-    await noneTaken(edited(6, 6, 60_000)); // registered "in the future" (a clock stepped back)
     await noneTaken(edited(3, 2, -1)); // pd < dl: the new deadline passes it, renewal due
     await noneTaken(edited(3, 2, 10 * 60_000)); // pd more than one TTL beyond the new deadline
     await noneTaken(edited(2, null, Date.now() - 1000)); // the deadline has passed
+  });
+
+  it("a registration due is one ZADD without finite pins; declined with one, or not knowing", async () => {
+    const due = (prepare?: (c: Awaited<ReturnType<typeof conversation>>) => Promise<unknown>) => async () => {
+      const c = await conversation();
+      await prepare?.(c);
+      await editState(c.keys, 6, 6, -20_000); // registered 20 s ago: due (every 10 s)
+      return c;
+    };
+    // No pin, a pin forever: p is '0', the fast path re-registers.
+    for (const setup of [due(), due((c) => c.memory.set("pinned", 1, { ttl: null }))]) {
+      let c = await setup();
+      assert.equal(await raw.hGet(c.keys.meta, "p"), "0");
+      assert.equal((await addMessage(c.keys, c.ttl, "m3")).taken, true, "addMessage");
+      c = await setup();
+      assert.equal((await set(c.keys, c.ttl, "prefs", "1")).taken, true, "set");
+      c = await setup();
+      assert.equal((await modify(c.keys, c.ttl, "prefs", '{"lang":"pt"}', "1")).taken, true, "modify");
+    }
+    // Registered "in the future" (a clock stepped back): also one ZADD.
+    const future = await conversation();
+    await editState(future.keys, 6, 6, 60_000);
+    assert.equal((await addMessage(future.keys, future.ttl, "m3")).taken, true);
+    // A finite pin, or meta written by an earlier version (no p): the general path purges.
+    await noneTaken(due((c) => c.memory.set("pinned", 1, { ttl: 600 })));
+    await noneTaken(due((c) => raw.hDel(c.keys.meta, "p")));
+  });
+
+  it("the pin flag: '1' once a field is pinned, '0' again once the registration's purge finds none", async () => {
+    const c = await conversation();
+    const flag = () => raw.hGet(c.keys.meta, "p");
+    assert.equal(await flag(), "0", "a new conversation");
+    await c.memory.set("brief", 1, { ttl: 1 });
+    assert.equal(await flag(), "1", "a field pinned for 1 s");
+    await c.memory.set("prefs", 2);
+    assert.equal(await flag(), "1", "a write with the pin alive keeps it");
+    await new Promise((r) => setTimeout(r, 1100));
+    await editState(c.keys, 6, 6, -20_000); // the registration is due: its purge runs
+    await c.memory.set("prefs", 3);
+    assert.equal(await flag(), "0", "the dead pin was forgotten");
+    assert.equal(await raw.hGet(c.keys.meta, "f:brief"), null);
+    assert.equal(await c.memory.get("brief"), undefined);
+    // Without p (an earlier version's meta), the next registration's purge records it.
+    await raw.hDel(c.keys.meta, "p");
+    await editState(c.keys, 6, 6, -20_000);
+    await c.memory.set("prefs", 4);
+    assert.equal(await flag(), "0");
   });
 });

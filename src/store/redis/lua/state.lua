@@ -31,6 +31,13 @@
 --   f:<field>  'c' (follows the conversation TTL) or the field's own deadline (ms; -1 = never)
 --   s:<field>  UTF-8 bytes of the field's encoded value (a list: the sum of its elements),
 --              kept up to date by every write
+--   k    the liveness key's value (write.lua's header)
+--   p    the pin flag: '0' when no field is pinned with a deadline (mode other than 'c' and
+--        -1), so no field can expire while the conversation lives; '1' or missing (meta
+--        written by an earlier version) when one may be. Set to '1' by every write that pins a
+--        field, recomputed ('0'/'1') by every commit that reads all fields (a new
+--        conversation, a renewal) and by the registration's purge of dead fields, which it
+--        lets a write skip when '0'
 -- Every decision (alive? which mode? is this id new?) is taken here, against TIME and this
 -- hash, in the same atomic step as the write: no client-side belief enters a write.
 -- Expiry seen through the API is exact: every script checks deadlines against TIME.

@@ -39,21 +39,21 @@ local F_HIST, S_HIST = 'f:' .. MESSAGES, 's:' .. MESSAGES
 local FAST_PATHS = true
 
 -- Reads meta for a write of `field`: the conversation state, the field's mode and size, the
--- history's mode and the liveness key's value. O(1): the whole meta hash is read only when
+-- history's mode, the liveness key's value and the pin flag `p` (state.lua's header). O(1): the whole meta hash is read only when
 -- every field's key is renewed (commit, once per TTL). The history's entries are asked for once
 -- when it is the field (addMessage).
 local function read_meta(field)
-  if field == MESSAGES then return redis.call('HMGET', META, 'c', F_HIST, S_HIST, 'k') end
-  return redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, F_HIST, 'k')
+  if field == MESSAGES then return redis.call('HMGET', META, 'c', F_HIST, S_HIST, 'k', 'p') end
+  return redis.call('HMGET', META, 'c', 'f:' .. field, 's:' .. field, F_HIST, 'k', 'p')
 end
 
 -- The state of a write of `field` from read_meta's reply `m`.
 local function state_of(field, m)
-  local hist, k
+  local hist, k, p
   if field == MESSAGES then
-    hist, k = m[2], m[4]
+    hist, k, p = m[2], m[4], m[5]
   else
-    hist, k = m[4], m[5]
+    hist, k, p = m[4], m[5], m[6]
   end
   local ttl, dl, pd, md, la, rg
   local raw = m[1]
@@ -67,7 +67,7 @@ local function state_of(field, m)
   return {
     ttl = ttl, dl = dl, pd = pd, md = md, la = la, rg = rg,
     mode = m[2] or nil, old = m[2] or nil, size = tonumber(m[3]) or 0, hist = hist or nil,
-    k0 = k or nil, k = k or nil, container = false, keep_ttl = false,
+    k0 = k or nil, k = k or nil, p = p or nil, container = false, keep_ttl = false,
     T = 0, dl2 = 0, pd2 = 0, xd2 = 0, renew = false, index = false,
   }
 end
@@ -86,20 +86,27 @@ local function forget(field)
   redis.call('HDEL', META, 'f:' .. field, 's:' .. field)
 end
 
+-- Whether mode `mode` is a pin with a deadline (a field that can expire before the conversation).
+local function finite_pin(mode)
+  return mode ~= nil and mode ~= 'c' and mode ~= '-1'
+end
+
 -- Removes every dead field (physically and from meta).
--- Returns the number of live fields left.
+-- Returns the number of live fields left, and whether one of them is a finite pin.
 local function purge_dead(s)
   local modes, _, order = all_fields()
-  local live = 0
+  local live, pinned = 0, false
   for _, name in ipairs(order) do
-    if not mode_alive(s, modes[name]) then
+    local mode = modes[name]
+    if not mode_alive(s, mode) then
       drop_key(name)
       forget(name)
     else
       live = live + 1
+      if finite_pin(mode) then pinned = true end
     end
   end
-  return live
+  return live, pinned
 end
 
 -- Before a write: clears dead data, computes the new deadlines. Sets s.T, s.dl2, s.pd2, s.renew.
@@ -226,11 +233,20 @@ local function commit(s, field, mode, size)
   end
   local need = s.pd2
   if mode and mode ~= 'c' then need = later(need, tonumber(mode)) end
+  -- The pin flag (state.lua's header): '0' only when no field is a finite pin; known whenever
+  -- every field is read here.
+  local pin = finite_pin(mode)
+  local p = s.p
+  if pin then p = '1' end
   if recompute then
     for _, name in ipairs(order) do
       local m = modes[name]
-      if name ~= field and m ~= 'c' then need = later(need, tonumber(m)) end
+      if name ~= field and m ~= 'c' then
+        need = later(need, tonumber(m))
+        if finite_pin(m) then pin = true end
+      end
     end
+    p = pin and '1' or '0'
   else
     need = later(need, s.md)
   end
@@ -240,7 +256,12 @@ local function commit(s, field, mode, size)
     rg = NOW
     -- Same cadence (at most every REG_EVERY): forget fields whose own TTL has passed, so a
     -- conversation that never expires as a whole does not collect dead entries in its meta.
-    if s.rg ~= nil then purge_dead(s) end
+    -- Only a finite pin can be dead while the conversation lives: with none (p '0'), there is
+    -- nothing to forget.
+    if s.rg ~= nil and s.p ~= '0' then
+      local _, pinned = purge_dead(s)
+      p = (pinned or finite_pin(mode)) and '1' or '0'
+    end
   end
   -- The liveness key: written when it is missing (the conversation was not live) or its value
   -- changes, else its expiry moved with the deadline.
@@ -261,10 +282,11 @@ local function commit(s, field, mode, size)
   local state = pack_state(s.ttl, s.dl2, s.pd2, need, NOW, rg)
   if k ~= s.k0 or not alive then
     if s.xd2 == -1 then redis.call('SET', live_key(), k) else redis.call('SET', live_key(), k, 'PXAT', s.xd2) end
+    -- The pin flag rides along (unknown, nil, is recorded as '1': the same meaning).
     if not mode then
-      redis.call('HSET', META, 'c', state, 'k', k)
+      redis.call('HSET', META, 'c', state, 'k', k, 'p', p or '1')
     else
-      redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, size, 'k', k)
+      redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, size, 'k', k, 'p', p or '1')
     end
   else
     if s.xd2 ~= kept_at(s, MESSAGES) then expire_at(live_key(), s.xd2) end
@@ -275,6 +297,7 @@ local function commit(s, field, mode, size)
     else
       redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, size)
     end
+    if p ~= s.p then redis.call('HSET', META, 'p', p) end
   end
   -- After the HSET: on a new conversation it creates the hash, which an earlier PEXPIREAT
   -- would have missed.
@@ -549,8 +572,8 @@ local function add_message(s, key, id, head, tail, max)
 end
 
 -- addMessage in the common case, in straight-line code: a live conversation (with a finite TTL)
--- whose history is a non-empty list, whose lazily renewed deadline `pd` and registration `rg`
--- are not due, and a new id. For that state, prepare and commit write nothing but what is
+-- whose history is a non-empty list, whose lazily renewed deadline `pd` is not due, and whose
+-- registration `rg` is not due or, with no finite pin (meta `p` '0'), is one ZADD; and a new id. For that state, prepare and commit write nothing but what is
 -- written here, and this takes exactly their decisions with far fewer Lua steps (no state
 -- table; about a quarter of the write's Redis time). Anything else — checked before the first
 -- write — returns nil and meta's reply, and add_message runs on it; after the RPUSH, a reply
@@ -566,7 +589,10 @@ local function add_message_fast(key, id, head, tail, max)
   local ttl = ttl0
   if ttl == NONE then ttl = DEFAULT_TTL end
   if ttl == -1 or dl == NONE or dl == -1 or NOW >= dl or md == NONE then return nil, m end
-  if rg == NONE or NOW - rg >= REG_EVERY or NOW < rg then return nil, m end
+  -- A registration due is a ZADD when no field is a finite pin (commit's purge has nothing to
+  -- forget then).
+  local reg = rg == NONE or NOW - rg >= REG_EVERY or NOW < rg
+  if reg and rg ~= NONE and m[5] ~= '0' then return nil, m end
   local span = ttl * 1000
   local dl2 = NOW + span
   if pd == NONE or pd == -1 or pd < dl2 or pd > dl2 + span then return nil, m end
@@ -578,6 +604,10 @@ local function add_message_fast(key, id, head, tail, max)
     local s = state_of(MESSAGES, m)
     prepare(s, MESSAGES) -- writes nothing for this state: it only computes the deadlines
     return pushed(s, key, 'list', id, raw, n, max)
+  end
+  if reg then
+    redis.call('ZADD', REGISTRY, NOW, string.match(META, '^[^{]*{(.*)}$'))
+    rg = NOW
   end
   -- The history's and the liveness key's expiry move with the deadline (exactly dl - 1); the
   -- liveness key's value stays: the history is named in it already (or it reads '*').
@@ -715,8 +745,9 @@ end
 -- A scalar write of FIELD at `key` — `set` following the conversation TTL, or a modify's
 -- compare-and-set expecting the field missing (`ekind` 'n') or holding the scalar `expected`
 -- ('s'; ekind nil: no comparison) — in the common case, in straight-line code: a live
--- conversation (with a finite TTL) whose lazily renewed deadline `pd` and registration `rg` are
--- not due, and a field that is new or follows the conversation TTL (not the history). For that
+-- conversation (with a finite TTL) whose lazily renewed deadline `pd` is not due and whose
+-- registration is not due or is one ZADD (as for add_message_fast), and a field that is new or
+-- follows the conversation TTL (not the history). For that
 -- state, prepare, write_value and commit write nothing but what is written here (as for
 -- add_message_fast). Anything else — a pinned field, a list or a map where a scalar is
 -- expected, a comparison that fails — returns nil and meta's reply, having written nothing, and
@@ -731,7 +762,8 @@ local function set_scalar_fast(key, raw, ekind, expected)
   local ttl = ttl0
   if ttl == NONE then ttl = DEFAULT_TTL end
   if ttl == -1 or dl == NONE or dl == -1 or NOW >= dl or md == NONE then return nil, m end
-  if rg == NONE or NOW - rg >= REG_EVERY or NOW < rg then return nil, m end
+  local reg = rg == NONE or NOW - rg >= REG_EVERY or NOW < rg
+  if reg and rg ~= NONE and m[6] ~= '0' then return nil, m end
   local span = ttl * 1000
   local dl2 = NOW + span
   if pd == NONE or pd == -1 or pd < dl2 or pd > dl2 + span then return nil, m end
@@ -749,6 +781,10 @@ local function set_scalar_fast(key, raw, ekind, expected)
     end
   end
   redis.call('SET', key, raw, 'PXAT', pd)
+  if reg then
+    redis.call('ZADD', REGISTRY, NOW, string.match(META, '^[^{]*{(.*)}$'))
+    rg = NOW
+  end
   -- The history's (when it follows the conversation) and the liveness key's expiry move with
   -- the deadline (exactly dl - 1).
   local xd2 = dl2 - 1
