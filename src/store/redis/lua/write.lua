@@ -156,9 +156,15 @@ local function prepare(s, field)
   end
 end
 
+-- A whole number (a time in ms, a size) as a command argument: formatted as an integer, because
+-- Redis formats a Lua number argument with %.17g, several times the cost.
+local function int(n)
+  return string.format('%d', n)
+end
+
 -- Gives a key the physical expiry `at` (ms; -1 = none).
 local function expire_at(key, at)
-  if at == -1 then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, at) end
+  if at == -1 then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, int(at)) end
 end
 
 -- The physical expiry a key of a field following the conversation TTL has now (before this
@@ -252,7 +258,7 @@ local function commit(s, field, mode, size)
   end
   local rg = s.rg
   if rg == nil or NOW - rg >= REG_EVERY or NOW < rg then
-    redis.call('ZADD', REGISTRY, NOW, string.match(META, '^[^{]*{(.*)}$'))
+    redis.call('ZADD', REGISTRY, int(NOW), string.match(META, '^[^{]*{(.*)}$'))
     rg = NOW
     -- Same cadence (at most every REG_EVERY): forget fields whose own TTL has passed, so a
     -- conversation that never expires as a whole does not collect dead entries in its meta.
@@ -281,21 +287,21 @@ local function commit(s, field, mode, size)
   end
   local state = pack_state(s.ttl, s.dl2, s.pd2, need, NOW, rg)
   if k ~= s.k0 or not alive then
-    if s.xd2 == -1 then redis.call('SET', live_key(), k) else redis.call('SET', live_key(), k, 'PXAT', s.xd2) end
+    if s.xd2 == -1 then redis.call('SET', live_key(), k) else redis.call('SET', live_key(), k, 'PXAT', int(s.xd2)) end
     -- The pin flag rides along (unknown, nil, is recorded as '1': the same meaning).
     if not mode then
       redis.call('HSET', META, 'c', state, 'k', k, 'p', p or '1')
     else
-      redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, size, 'k', k, 'p', p or '1')
+      redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, int(size), 'k', k, 'p', p or '1')
     end
   else
     if s.xd2 ~= kept_at(s, MESSAGES) then expire_at(live_key(), s.xd2) end
     if not mode then
       redis.call('HSET', META, 'c', state)
     elseif mode == s.mode then
-      redis.call('HSET', META, 'c', state, 's:' .. field, size)
+      redis.call('HSET', META, 'c', state, 's:' .. field, int(size))
     else
-      redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, size)
+      redis.call('HSET', META, 'c', state, 'f:' .. field, mode, 's:' .. field, int(size))
     end
     if p ~= s.p then redis.call('HSET', META, 'p', p) end
   end
@@ -379,7 +385,7 @@ local function write_value(s, field, key, kind, items, from, to, mode)
   local at = deadline_of(s, mode, field)
   if field == MESSAGES then redis.call('DEL', MIDS) end
   if kind == 's' then
-    if at == -1 then redis.call('SET', key, items[from]) else redis.call('SET', key, items[from], 'PXAT', at) end
+    if at == -1 then redis.call('SET', key, items[from]) else redis.call('SET', key, items[from], 'PXAT', int(at)) end
     return #items[from]
   end
   if to < from then
@@ -606,21 +612,22 @@ local function add_message_fast(key, id, head, tail, max)
     return pushed(s, key, 'list', id, raw, n, max)
   end
   if reg then
-    redis.call('ZADD', REGISTRY, NOW, string.match(META, '^[^{]*{(.*)}$'))
+    redis.call('ZADD', REGISTRY, int(NOW), string.match(META, '^[^{]*{(.*)}$'))
     rg = NOW
   end
   -- The history's and the liveness key's expiry move with the deadline (exactly dl - 1); the
   -- liveness key's value stays: the history is named in it already (or it reads '*').
   local xd2 = dl2 - 1
   if xd2 ~= dl - 1 then
-    redis.call('PEXPIREAT', key, xd2)
-    redis.call('PEXPIREAT', live_key(), xd2)
+    local at = int(xd2) -- once, as an integer
+    redis.call('PEXPIREAT', key, at)
+    redis.call('PEXPIREAT', live_key(), at)
   end
   -- The HSETNX created the id index when the id is its only entry: it gets its expiry below.
   local index = redis.call('HLEN', MIDS) == 1
   local need = md
   if md ~= -1 and pd > md then need = pd end
-  redis.call('HSET', META, 'c', struct.pack(STATE, ttl0, dl2, pd, need, NOW, rg), S_HIST, size + #raw)
+  redis.call('HSET', META, 'c', struct.pack(STATE, ttl0, dl2, pd, need, NOW, rg), S_HIST, int(size + #raw))
   if need ~= md then
     expire_at(META, need)
     expire_at(MIDS, need)
@@ -780,25 +787,26 @@ local function set_scalar_fast(key, raw, ekind, expected)
       return nil, m
     end
   end
-  redis.call('SET', key, raw, 'PXAT', pd)
+  redis.call('SET', key, raw, 'PXAT', int(pd))
   if reg then
-    redis.call('ZADD', REGISTRY, NOW, string.match(META, '^[^{]*{(.*)}$'))
+    redis.call('ZADD', REGISTRY, int(NOW), string.match(META, '^[^{]*{(.*)}$'))
     rg = NOW
   end
   -- The history's (when it follows the conversation) and the liveness key's expiry move with
   -- the deadline (exactly dl - 1).
   local xd2 = dl2 - 1
   if xd2 ~= dl - 1 then
-    if m[4] == 'c' then redis.call('PEXPIREAT', fkey(MESSAGES), xd2) end
-    redis.call('PEXPIREAT', live_key(), xd2)
+    local at = int(xd2) -- once, as an integer
+    if m[4] == 'c' then redis.call('PEXPIREAT', fkey(MESSAGES), at) end
+    redis.call('PEXPIREAT', live_key(), at)
   end
   local need = md
   if md ~= -1 and pd > md then need = pd end
   local state = struct.pack(STATE, ttl0, dl2, pd, need, NOW, rg)
   if mode then
-    redis.call('HSET', META, 'c', state, 's:' .. FIELD, #raw)
+    redis.call('HSET', META, 'c', state, 's:' .. FIELD, int(#raw))
   else
-    redis.call('HSET', META, 'c', state, 'f:' .. FIELD, 'c', 's:' .. FIELD, #raw)
+    redis.call('HSET', META, 'c', state, 'f:' .. FIELD, 'c', 's:' .. FIELD, int(#raw))
   end
   if need ~= md then
     expire_at(META, need)
