@@ -167,6 +167,11 @@ local function expire_at(key, at)
   if at == -1 then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, int(at)) end
 end
 
+-- Records in the registry bucket that the conversation was written now (its score: NOW).
+local function register()
+  redis.call('ZADD', REGISTRY, int(NOW), string.match(META, '^[^{]*{(.*)}$'))
+end
+
 -- The physical expiry a key of a field following the conversation TTL has now (before this
 -- write): the history's is exact (dl - 1), the others' lazy (pd).
 local function kept_at(s, field)
@@ -258,7 +263,7 @@ local function commit(s, field, mode, size)
   end
   local rg = s.rg
   if rg == nil or NOW - rg >= REG_EVERY or NOW < rg then
-    redis.call('ZADD', REGISTRY, int(NOW), string.match(META, '^[^{]*{(.*)}$'))
+    register()
     rg = NOW
     -- Same cadence (at most every REG_EVERY): forget fields whose own TTL has passed, so a
     -- conversation that never expires as a whole does not collect dead entries in its meta.
@@ -577,6 +582,24 @@ local function add_message(s, key, id, head, tail, max)
   return pushed(s, key, st, id, raw, redis.pcall('RPUSH', key, raw), max)
 end
 
+-- What the fast paths need of the state in meta field `c` (`p`: the pin flag), or nil when the
+-- general path must run: a live conversation with a finite TTL, whose lazy renewal is not due
+-- and whose registration is not due or, with no finite pin, is one ZADD. Returns the TTL as
+-- stored (ttl0), dl, pd, md, rg, the new deadline dl2 and whether to re-register.
+local function fast_state(c, p)
+  local ttl0, dl, pd, md, _, rg = struct.unpack(STATE, c)
+  local ttl = ttl0
+  if ttl == NONE then ttl = DEFAULT_TTL end
+  if ttl == -1 or dl == NONE or dl == -1 or NOW >= dl or md == NONE then return nil end
+  local reg = rg == NONE or NOW - rg >= REG_EVERY or NOW < rg
+  -- Without a finite pin (p '0') commit's purge has nothing to forget.
+  if reg and rg ~= NONE and p ~= '0' then return nil end
+  local span = ttl * 1000
+  local dl2 = NOW + span
+  if pd == NONE or pd == -1 or pd < dl2 or pd > dl2 + span then return nil end
+  return ttl0, dl, pd, md, rg, dl2, reg
+end
+
 -- addMessage in the common case, in straight-line code: a live conversation (with a finite TTL)
 -- whose history is a non-empty list, whose lazily renewed deadline `pd` is not due, and whose
 -- registration `rg` is not due or, with no finite pin (meta `p` '0'), is one ZADD; and a new id. For that state, prepare and commit write nothing but what is
@@ -589,19 +612,10 @@ end
 local function add_message_fast(key, id, head, tail, max)
   local m = read_meta(MESSAGES)
   if not FAST_PATHS then return nil, m end
-  local c, size, k = m[1], tonumber(m[3]) or 0, m[4]
-  if not c or m[2] ~= 'c' or size == 0 or not k then return nil, m end
-  local ttl0, dl, pd, md, la, rg = struct.unpack(STATE, c)
-  local ttl = ttl0
-  if ttl == NONE then ttl = DEFAULT_TTL end
-  if ttl == -1 or dl == NONE or dl == -1 or NOW >= dl or md == NONE then return nil, m end
-  -- A registration due is a ZADD when no field is a finite pin (commit's purge has nothing to
-  -- forget then).
-  local reg = rg == NONE or NOW - rg >= REG_EVERY or NOW < rg
-  if reg and rg ~= NONE and m[5] ~= '0' then return nil, m end
-  local span = ttl * 1000
-  local dl2 = NOW + span
-  if pd == NONE or pd == -1 or pd < dl2 or pd > dl2 + span then return nil, m end
+  local c, size = m[1], tonumber(m[3]) or 0
+  if not c or m[2] ~= 'c' or size == 0 or not m[4] then return nil, m end
+  local ttl0, dl, pd, md, rg, dl2, reg = fast_state(c, m[5])
+  if not ttl0 then return nil, m end
   -- A redelivery (the id is held): nothing written; add_message answers it.
   if redis.call('HSETNX', MIDS, id, HELD) == 0 then return nil, m end
   local raw = head .. string.format('%d', NOW) .. tail
@@ -612,7 +626,7 @@ local function add_message_fast(key, id, head, tail, max)
     return pushed(s, key, 'list', id, raw, n, max)
   end
   if reg then
-    redis.call('ZADD', REGISTRY, int(NOW), string.match(META, '^[^{]*{(.*)}$'))
+    register()
     rg = NOW
   end
   -- The history's and the liveness key's expiry move with the deadline (exactly dl - 1); the
@@ -765,15 +779,8 @@ local function set_scalar_fast(key, raw, ekind, expected)
   local m = read_meta(FIELD)
   local c, mode = m[1], m[2]
   if not FAST_PATHS or not c or not m[5] or (mode and mode ~= 'c') then return nil, m end
-  local ttl0, dl, pd, md, la, rg = struct.unpack(STATE, c)
-  local ttl = ttl0
-  if ttl == NONE then ttl = DEFAULT_TTL end
-  if ttl == -1 or dl == NONE or dl == -1 or NOW >= dl or md == NONE then return nil, m end
-  local reg = rg == NONE or NOW - rg >= REG_EVERY or NOW < rg
-  if reg and rg ~= NONE and m[6] ~= '0' then return nil, m end
-  local span = ttl * 1000
-  local dl2 = NOW + span
-  if pd == NONE or pd == -1 or pd < dl2 or pd > dl2 + span then return nil, m end
+  local ttl0, dl, pd, md, rg, dl2, reg = fast_state(c, m[6])
+  if not ttl0 then return nil, m end
   if ekind then
     -- A field following the conversation is live while it is: its key holds its value.
     local cur = false
@@ -789,7 +796,7 @@ local function set_scalar_fast(key, raw, ekind, expected)
   end
   redis.call('SET', key, raw, 'PXAT', int(pd))
   if reg then
-    redis.call('ZADD', REGISTRY, int(NOW), string.match(META, '^[^{]*{(.*)}$'))
+    register()
     rg = NOW
   end
   -- The history's (when it follows the conversation) and the liveness key's expiry move with
