@@ -600,6 +600,34 @@ local function fast_state(c, p)
   return ttl0, dl, pd, md, rg, dl2, reg
 end
 
+-- The end of a fast path, after its own write (fast_state's values; `history`: the history's key
+-- when its expiry follows the conversation, else nil; `index`: the id index was just created;
+-- `...`: the meta fields the write sets beside the state): re-registers if due, moves the
+-- history's and the liveness key's expiry with the deadline (exactly dl - 1; the liveness key's
+-- value stays), records the state and gives meta and the indexes their expiry if it grew.
+local function fast_commit(ttl0, dl, pd, md, rg, dl2, reg, history, index, ...)
+  if reg then
+    register()
+    rg = NOW
+  end
+  local xd2 = dl2 - 1
+  if xd2 ~= dl - 1 then
+    local at = int(xd2) -- once, as an integer
+    if history then redis.call('PEXPIREAT', history, at) end
+    redis.call('PEXPIREAT', live_key(), at)
+  end
+  local need = md
+  if md ~= -1 and pd > md then need = pd end
+  redis.call('HSET', META, 'c', struct.pack(STATE, ttl0, dl2, pd, need, NOW, rg), ...)
+  if need ~= md then
+    expire_at(META, need)
+    expire_at(MIDS, need)
+    expire_at(ops_key(), need)
+  elseif index then
+    expire_at(MIDS, need)
+  end
+end
+
 -- addMessage in the common case, in straight-line code: a live conversation (with a finite TTL)
 -- whose history is a non-empty list, whose lazily renewed deadline `pd` is not due, and whose
 -- registration `rg` is not due or, with no finite pin (meta `p` '0'), is one ZADD; and a new id. For that state, prepare and commit write nothing but what is
@@ -625,30 +653,10 @@ local function add_message_fast(key, id, head, tail, max)
     prepare(s, MESSAGES) -- writes nothing for this state: it only computes the deadlines
     return pushed(s, key, 'list', id, raw, n, max)
   end
-  if reg then
-    register()
-    rg = NOW
-  end
-  -- The history's and the liveness key's expiry move with the deadline (exactly dl - 1); the
+  -- The HSETNX created the id index when the id is its only entry: it gets its expiry then. The
   -- liveness key's value stays: the history is named in it already (or it reads '*').
-  local xd2 = dl2 - 1
-  if xd2 ~= dl - 1 then
-    local at = int(xd2) -- once, as an integer
-    redis.call('PEXPIREAT', key, at)
-    redis.call('PEXPIREAT', live_key(), at)
-  end
-  -- The HSETNX created the id index when the id is its only entry: it gets its expiry below.
   local index = redis.call('HLEN', MIDS) == 1
-  local need = md
-  if md ~= -1 and pd > md then need = pd end
-  redis.call('HSET', META, 'c', struct.pack(STATE, ttl0, dl2, pd, need, NOW, rg), S_HIST, int(size + #raw))
-  if need ~= md then
-    expire_at(META, need)
-    expire_at(MIDS, need)
-    expire_at(ops_key(), need)
-  elseif index then
-    expire_at(MIDS, need)
-  end
+  fast_commit(ttl0, dl, pd, md, rg, dl2, reg, key, index, S_HIST, int(size + #raw))
   return { 1, NOW }
 end
 
@@ -795,30 +803,11 @@ local function set_scalar_fast(key, raw, ekind, expected)
     end
   end
   redis.call('SET', key, raw, 'PXAT', int(pd))
-  if reg then
-    register()
-    rg = NOW
-  end
-  -- The history's (when it follows the conversation) and the liveness key's expiry move with
-  -- the deadline (exactly dl - 1).
-  local xd2 = dl2 - 1
-  if xd2 ~= dl - 1 then
-    local at = int(xd2) -- once, as an integer
-    if m[4] == 'c' then redis.call('PEXPIREAT', fkey(MESSAGES), at) end
-    redis.call('PEXPIREAT', live_key(), at)
-  end
-  local need = md
-  if md ~= -1 and pd > md then need = pd end
-  local state = struct.pack(STATE, ttl0, dl2, pd, need, NOW, rg)
+  local history = m[4] == 'c' and fkey(MESSAGES) or nil
   if mode then
-    redis.call('HSET', META, 'c', state, 's:' .. FIELD, int(#raw))
+    fast_commit(ttl0, dl, pd, md, rg, dl2, reg, history, false, 's:' .. FIELD, int(#raw))
   else
-    redis.call('HSET', META, 'c', state, 'f:' .. FIELD, 'c', 's:' .. FIELD, int(#raw))
-  end
-  if need ~= md then
-    expire_at(META, need)
-    expire_at(MIDS, need)
-    expire_at(ops_key(), need)
+    fast_commit(ttl0, dl, pd, md, rg, dl2, reg, history, false, 'f:' .. FIELD, 'c', 's:' .. FIELD, int(#raw))
   end
   return true
 end
