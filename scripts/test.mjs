@@ -2,7 +2,9 @@
 // the files/folders given, each file in its own `node --test` (spec reporter), two files at a time
 // (CONVMEM_TEST_JOBS=1: one at a time) — but the EXCLUSIVE ones alone, first, and never two HEAVY
 // ones together. A file's output is printed, whole, when it ends; then the totals and the
-// slowest files.
+// slowest files. Every 5 minutes a line names the files running. A test fails after 300 s
+// (CONVMEM_TEST_TIMEOUT_MS) unless it sets its own timeout; a file is killed and fails after
+// 900 s (CONVMEM_FILE_TIMEOUT_MS).
 //   npm test                                   all tests
 //   npm test -- test/contract/dict.test.ts     one file (a source path or its build/ path)
 //   npm test -- test/contract                  one folder
@@ -85,13 +87,14 @@ const rank = (file) => (isExclusive(file) ? 0 : isHeavy(file) ? 1 : 2);
 // The exclusive files first (alone, at the start), then the heavy ones, then the rest.
 const queue = [...selected].sort((a, b) => rank(a) - rank(b));
 const jobs = Math.max(1, Number(process.env.CONVMEM_TEST_JOBS ?? 2));
-const running = new Set();
+/** The files running now, with their start times. */
+const running = new Map();
 
 /** Whether `file` may start beside the files running now. */
 function mayStart(file) {
-  if ([...running].some(isExclusive)) return false;
+  if ([...running.keys()].some(isExclusive)) return false;
   if (isExclusive(file)) return running.size === 0;
-  if (isHeavy(file)) return ![...running].some(isHeavy);
+  if (isHeavy(file)) return ![...running.keys()].some(isHeavy);
   return true;
 }
 
@@ -100,31 +103,96 @@ const times = [];
 const failed = [];
 const started = Date.now();
 
-/** Runs one file in its own `node --test`; prints its output when it ends. */
+/**
+ * A test with no timeout of its own fails after this long (node's default is none: a test
+ * waiting forever would stall the run, as it once stalled CI for 90 minutes without a word of
+ * where); a file is killed, with its process group, after
+ * FILE_TIMEOUT_MS. Both are far above the slowest test and file (~150 s) on a busy 2-core machine.
+ */
+const TEST_TIMEOUT_MS = Number(process.env.CONVMEM_TEST_TIMEOUT_MS ?? 300_000);
+const FILE_TIMEOUT_MS = Number(process.env.CONVMEM_FILE_TIMEOUT_MS ?? 900_000);
+
+/**
+ * Runs one file in its own `node --test` (its own process group); prints its output when it
+ * ends. Ends on the child's exit, not on its pipes' close: a process the file left behind may
+ * hold them open. A file over FILE_TIMEOUT_MS is killed and fails, with what it printed.
+ */
 function runFile(file) {
   return new Promise((resolvePromise) => {
     const t0 = Date.now();
     const child = spawn(
       process.execPath,
-      ["--test", "--test-concurrency=1", "--test-reporter=spec", ...flags, relative(root, file)],
-      { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } },
+      [
+        "--test",
+        "--test-concurrency=1",
+        "--test-reporter=spec",
+        `--test-timeout=${TEST_TIMEOUT_MS}`,
+        // Once its tests have ended, the file's process exits, even with a handle left open.
+        "--test-force-exit",
+        ...flags,
+        relative(root, file),
+      ],
+      {
+        cwd: root,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, FORCE_COLOR: "0" },
+      },
     );
+    running.set(file, t0);
     const chunks = [];
     child.stdout.on("data", (d) => chunks.push(d));
     child.stderr.on("data", (d) => chunks.push(d));
-    child.on("close", (code, signal) => {
+    let timedOut = false;
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // the group is gone already
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, FILE_TIMEOUT_MS);
+    let done = false;
+    const finish = (code, signal) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      killGroup(); // whatever the file left running
+      running.delete(file);
       const output = Buffer.concat(chunks).toString("utf8");
       const seconds = (Date.now() - t0) / 1000;
       for (const [, key, n] of output.matchAll(/^ℹ (tests|pass|fail|cancelled|skipped|todo) (\d+)$/gm)) {
         totals[key] += Number(n);
       }
       times.push([seconds, relative(root, file)]);
-      if (code !== 0) failed.push(`${relative(root, file)} (${signal ?? `exit ${code}`})`);
-      process.stdout.write(`\n# ${relative(root, file)}: ${seconds.toFixed(1)} s\n${output}`);
+      const why = timedOut ? `killed after ${FILE_TIMEOUT_MS / 1000} s` : (signal ?? `exit ${code}`);
+      if (code !== 0 || timedOut) failed.push(`${relative(root, file)} (${why})`);
+      const note = timedOut ? `\n✖ ${relative(root, file)}: killed after ${FILE_TIMEOUT_MS / 1000} s\n` : "";
+      process.stdout.write(`\n# ${relative(root, file)}: ${seconds.toFixed(1)} s\n${output}${note}`);
       resolvePromise();
+    };
+    child.on("close", finish);
+    // The pipes may stay open in a process the file left behind: end 2 s after the exit anyway.
+    child.on("exit", (code, signal) => setTimeout(() => finish(code, signal), 2000).unref());
+    child.on("error", (error) => {
+      chunks.push(Buffer.from(`could not start node --test: ${error.message}\n`));
+      finish(1, null);
     });
   });
 }
+
+// Every 5 minutes, which files are running and for how long: a stalled run says where.
+const heartbeat = setInterval(() => {
+  const now = Date.now();
+  const list = [...running].map(([f, t]) => `${relative(root, f)} (${Math.round((now - t) / 1000)} s)`);
+  console.log(`# ${Math.round((now - started) / 1000)} s: running ${list.join(", ") || "nothing"}`);
+}, 300_000);
+heartbeat.unref();
 
 /** One of `jobs` workers: takes the next file it may start until none is left. */
 async function worker() {
@@ -136,9 +204,7 @@ async function worker() {
       continue;
     }
     const [file] = queue.splice(i, 1);
-    running.add(file);
     await runFile(file);
-    running.delete(file);
   }
 }
 
