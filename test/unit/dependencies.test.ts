@@ -5,6 +5,7 @@
  * API reaches a backend only through the `MemoryStore` seam.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, it } from "node:test";
@@ -52,6 +53,43 @@ describe("dependency direction (STYLE.md)", () => {
 
   it("only store/redis/ imports the redis client", () => {
     assert.deepEqual(edges(/^(?!store\/redis\/)/, /^(redis|@redis\/.*)$/), []);
+  });
+
+  it("the redis client's code loads in one place, on first use (store/redis/redis-module.ts)", () => {
+    const valueImports: string[] = [];
+    const requires: string[] = [];
+    for (const [file] of graph) {
+      const text = readFileSync(join(SRC, file), "utf8");
+      for (const m of text.matchAll(/^\s*(?:import|export)\s+([^;]*?)from\s+"(redis|@redis\/[^"]*)"/gms)) {
+        if (!/^type\s/.test(m[1] as string)) valueImports.push(`${file} -> ${m[2]}`);
+      }
+      if (/createRequire\(|\brequire\(\s*["'](redis|@redis)/.test(text)) requires.push(file);
+    }
+    assert.deepEqual(valueImports, [], "every import of redis is `import type`");
+    assert.deepEqual(requires, ["store/redis/redis-module.ts"]);
+  });
+
+  it('`import "convmem"` loads no redis client code until a Redis store is created', () => {
+    // In a child process: the modules node has loaded from the redis packages, after each step.
+    const script = `
+      import { createRequire } from "node:module";
+      const cache = createRequire(import.meta.url).cache;
+      const redisModules = () => Object.keys(cache).filter((k) => /node_modules\\/(redis|@redis)\\//.test(k)).length;
+      const { createMemoryManager, InMemoryStore } = await import(${JSON.stringify(join(repoRoot, "build/src/index.js"))});
+      const steps = [redisModules()];
+      const memory = createMemoryManager({ store: new InMemoryStore() });
+      await memory.getMemory("c").set("k", 1);
+      await memory.close();
+      steps.push(redisModules());
+      const redis = createMemoryManager({ redis: "redis://127.0.0.1:9" });
+      steps.push(redisModules());
+      await redis.close();
+      console.log(JSON.stringify(steps));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    const [atImport, inMemory, withRedis] = JSON.parse(out) as number[];
+    assert.equal(atImport, 0, "import loaded redis");
+    assert.equal(inMemory, 0, "the in-memory store loaded redis");
+    assert.ok((withRedis ?? 0) > 10, `a Redis store loaded ${withRedis} modules of redis`);
   });
 
   it("stores never import the memory API, the manager, agents or the CLI", () => {

@@ -3,7 +3,7 @@
  * and turns transport failures into {@link StoreUnavailableError} (redis-errors.ts classifies
  * every failure). Secrets never reach a message.
  */
-import { ErrorReply } from "redis";
+import type { ErrorReply } from "redis";
 import {
   ClosedError,
   ConvmemError,
@@ -13,6 +13,7 @@ import {
 } from "../../errors.js";
 import { DeadlineWatch } from "./deadline.js";
 import { messageOf, storeError, toConvmemError } from "./redis-errors.js";
+import { isErrorReply } from "./redis-module.js";
 import { createTransport, type RedisInput, type Transport } from "./transport.js";
 
 export type { RedisClientLike, RedisClusterLike, RedisInput } from "./transport.js";
@@ -36,7 +37,7 @@ const DEFAULT_URL_HINT =
 function isHandshakeRefusal(err: unknown): err is ErrorReply {
   // Only replies that name the handshake: an error event can also carry a command's reply
   // (a CONVMEM_ error of a Cluster node's call), which must reach its caller as it is.
-  return err instanceof ErrorReply && /^ERR .*(DB index|SELECT|HELLO|AUTH|CLIENT)/i.test(err.message);
+  return isErrorReply(err) && /^ERR .*(DB index|SELECT|HELLO|AUTH|CLIENT)/i.test(err.message);
 }
 
 /** A connection to Redis (standalone or Cluster), or to a client given by the caller. */
@@ -131,7 +132,7 @@ export class RedisConnection {
 
   /** A command's failure: error replies pass as they are, the rest is translated. */
   private readonly failed = (err: unknown): unknown => {
-    throw err instanceof ErrorReply ? err : this.hinted(toConvmemError(err, this.lastError));
+    throw isErrorReply(err) ? err : this.hinted(toConvmemError(err, this.lastError));
   };
 
   /** `err`, with a hint at the `redis` option when the default URL refused the connection. */

@@ -10,9 +10,10 @@
  * - a transport failure (refused, reset, offline, …) → `StoreUnavailableError`.
  * Messages are redacted: no password ever reaches one.
  */
-import { ErrorReply } from "redis";
+import type { ErrorReply } from "redis";
 import { ConvmemError, redactSecrets, StoreError, StoreUnavailableError } from "../../errors.js";
 import { type ConversationRef, incrRangeError, listIndexError, wrongTypeError } from "../store.js";
+import { isErrorReply } from "./redis-module.js";
 
 /** Error replies of a Redis that is up but cannot serve yet; the command was not run. */
 const TRANSIENT = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
@@ -25,22 +26,22 @@ export function messageOf(err: unknown): string {
 
 /** True for the reply to `EVALSHA` of a script the server does not have. */
 export function isNoScript(err: unknown): boolean {
-  return err instanceof ErrorReply && err.message.startsWith("NOSCRIPT");
+  return isErrorReply(err) && err.message.startsWith("NOSCRIPT");
 }
 
 /** True for the reply to a plain command run on a key holding another kind of value. */
 export function isWrongType(err: unknown): boolean {
-  return err instanceof ErrorReply && err.message.startsWith("WRONGTYPE");
+  return isErrorReply(err) && err.message.startsWith("WRONGTYPE");
 }
 
 /** True for the reply to `FCALL` of a function the server does not have (its library is not loaded). */
 export function isFunctionMissing(err: unknown): boolean {
-  return err instanceof ErrorReply && /^ERR Function not found/.test(err.message);
+  return isErrorReply(err) && /^ERR Function not found/.test(err.message);
 }
 
 /** True for the reply to `FUNCTION LOAD` of a library the server already has (another process loaded it). */
 export function isLibraryPresent(err: unknown): boolean {
-  return err instanceof ErrorReply && /^ERR Library '[^']*' already exists/.test(err.message);
+  return isErrorReply(err) && /^ERR Library '[^']*' already exists/.test(err.message);
 }
 
 /**
@@ -48,7 +49,7 @@ export function isLibraryPresent(err: unknown): boolean {
  * or a command it does not know (a Redis without Functions) — naming `command` when given.
  */
 export function isRefused(err: unknown, command?: string): boolean {
-  if (!(err instanceof ErrorReply)) return false;
+  if (!isErrorReply(err)) return false;
   const { message } = err;
   if (/^ERR unknown command/.test(message)) return true;
   if (!/NOPERM .*permissions to run the '([^']+)' command/.test(message)) return false;
@@ -72,7 +73,7 @@ export function storeError(err: ErrorReply): StoreError | StoreUnavailableError 
  */
 export function toConvmemError(err: unknown, lastError = "", ref?: ConversationRef, field = ""): unknown {
   if (err instanceof ConvmemError) return err;
-  if (err instanceof ErrorReply) {
+  if (isErrorReply(err)) {
     const code = ref && /CONVMEM_([A-Z]+)/.exec(err.message)?.[1];
     if (ref && code === "WRONGTYPE") return wrongTypeError(ref, field);
     if (ref && code === "INDEX") return listIndexError(ref, field);

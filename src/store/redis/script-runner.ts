@@ -5,7 +5,6 @@
  * the fallback where loading it is refused, durability (`WAIT` behind each write), and each
  * reply decoded (scripts.ts) or its failure classified (redis-errors.ts).
  */
-import { ErrorReply } from "redis";
 import { type CallScope, callScope, countCall, within } from "../../call-scope.js";
 import { StoreError, ValidationError } from "../../errors.js";
 import { type ConversationKeys, conversationKeys, fieldKey, KeyedRef } from "../../keys.js";
@@ -20,6 +19,7 @@ import {
   isWrongType,
   toConvmemError,
 } from "./redis-errors.js";
+import { isErrorReply } from "./redis-module.js";
 import {
   type BucketScript,
   type ConversationScript,
@@ -465,7 +465,7 @@ export class ScriptRunner {
         onRetry?.();
         return this.loadAndCall(node, name, command, onRetry, scope, attempt + 1);
       }
-      if (err instanceof ErrorReply && !isFunctionMissing(err)) this.libraryOn.add(node); // it ran, and raised
+      if (isErrorReply(err) && !isFunctionMissing(err)) this.libraryOn.add(node); // it ran, and raised
       throw err;
     }
   }
@@ -496,7 +496,7 @@ export class ScriptRunner {
         this.loaded.add(seen);
         return reply;
       } catch (err) {
-        if (err instanceof ErrorReply) this.loaded.add(seen); // the script ran, and raised
+        if (isErrorReply(err)) this.loaded.add(seen); // the script ran, and raised
         throw err;
       }
     }

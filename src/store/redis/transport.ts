@@ -14,16 +14,10 @@
  *   the data nodes'; `rediss+sentinel://` for TLS)
  * - `redis: createSentinel({...})` — an existing sentinel client.
  */
-import {
-  createClient,
-  createCluster,
-  createSentinel,
-  type RedisClientOptions,
-  type RedisClusterOptions,
-  type RedisSentinelOptions,
-} from "redis";
+import type { RedisClientOptions, RedisClusterOptions, RedisSentinelOptions } from "redis";
 import { ValidationError } from "../../errors.js";
 import { keySlot } from "../../keys.js";
+import { redisModule } from "./redis-module.js";
 
 /** The part of a node-redis standalone client that convmem uses. */
 export interface RedisClientLike {
@@ -262,7 +256,7 @@ export function createTransport(input: RedisInput, timeoutMs: number): Transport
   const clusterOptions = optionsOf<RedisClusterOptions>(input, "cluster", parseClusterUrl);
   if (clusterOptions) {
     const defaults = tuned((clusterOptions.defaults ?? {}) as RedisClientOptions, timeoutMs, 100);
-    const client = createCluster({
+    const client = redisModule().createCluster({
       ...clusterOptions,
       defaults,
       commandOptions: { timeout: 0, ...clusterOptions.commandOptions },
@@ -276,7 +270,7 @@ export function createTransport(input: RedisInput, timeoutMs: number): Transport
       timeoutMs,
       100,
     );
-    const client = createSentinel({
+    const client = redisModule().createSentinel({
       scanInterval: 1000, // notice a promotion quickly even when no command fails
       ...sentinelOptions,
       nodeClientOptions,
@@ -286,5 +280,8 @@ export function createTransport(input: RedisInput, timeoutMs: number): Transport
   }
   const options: RedisClientOptions =
     typeof input === "string" ? { url: input } : (input as RedisClientOptions);
-  return standalone(createClient(tuned(options, timeoutMs, 250)) as unknown as RedisClientLike, true);
+  return standalone(
+    redisModule().createClient(tuned(options, timeoutMs, 250)) as unknown as RedisClientLike,
+    true,
+  );
 }
