@@ -317,8 +317,57 @@ describe("the fast paths of addMessage, set and modify are the general path (sta
     assert.equal((await set(c.keys, c.ttl, MESSAGES_FIELD, "2")).taken, false, "a set of the history");
   });
 
-  it("declines a new conversation, meta without the liveness value, one that never expires", async () => {
-    await noneTaken(async () => ({ keys: conversationKeys(`fp-${randomUUID()}`, "c1"), ttl: 60 }));
+  it("a new conversation's first addMessage is fast, also over stale keys; set and modify decline", async () => {
+    const fresh = () => ({ keys: conversationKeys(`fp-${randomUUID()}`, "c1"), ttl: 60 });
+    const history = (keys: ConversationKeys) => fieldKey(keys, MESSAGES_FIELD);
+    const ops = (keys: ConversationKeys) => keys.meta.replace(":meta:{", ":ops:{");
+    const a = fresh();
+    const first = await addMessage(a.keys, a.ttl, "m1");
+    assert.equal(first.taken, true, "nothing there");
+    assert.match(first.reply, /^\{1,\d+\}$/);
+    // What it wrote is a conversation the warm fast path takes on.
+    assert.equal((await addMessage(a.keys, a.ttl, "m2")).taken, true, "the next addMessage");
+    assert.equal((await set(a.keys, a.ttl, "prefs", "1")).taken, true, "the next set");
+    // Keys left behind without meta (evicted, or written outside convmem): the general path
+    // deletes the history's key first; the fast path replaces it after the RPUSH.
+    const stale: Array<[string, (keys: ConversationKeys) => Promise<unknown>, number?]> = [
+      ["a stale list", (k) => raw.rPush(history(k), ['{"id":"old"}', '{"id":"older"}'])],
+      ["a stale list, with maxMessages", (k) => raw.rPush(history(k), ["x", "y", "z"]), 2],
+      ["the empty-list marker", (k) => raw.set(history(k), "[]", { PX: 600_000 })],
+      ["a value of another kind", (k) => raw.hSet(history(k), "a", "1")],
+      ["a stale id index without the id", (k) => raw.hSet(k.messageIds, '"old"', "m")],
+      ["a stale liveness key", (k) => raw.set(k.live, "1\nnotes\n", { PX: 600_000 })],
+      ["a stale operation-id index", (k) => raw.hSet(ops(k), "op", "1")],
+      ["a stale registry score", (k) => raw.zAdd(k.registry, { score: 1, value: "c1" })],
+    ];
+    for (const [what, make, max] of stale) {
+      const c = fresh();
+      await make(c.keys);
+      const outcome = await addMessage(c.keys, c.ttl, "m1", max);
+      assert.equal(outcome.taken, true, what);
+      assert.match(outcome.reply, /^\{1,\d+\}$/, what);
+    }
+    // Declined, having written nothing: a stale id index holding the id (a redelivery), meta
+    // without its state, a conversation that never expires, and set and modify.
+    const held = fresh();
+    await raw.hSet(held.keys.messageIds, JSON.stringify("m1"), "m");
+    assert.equal((await addMessage(held.keys, held.ttl, "m1")).taken, false, "a held id");
+    const metaOnly = fresh();
+    await raw.hSet(metaOnly.keys.meta, "f:prefs", "c");
+    assert.equal(
+      (await addMessage(metaOnly.keys, metaOnly.ttl, "m1")).taken,
+      false,
+      "meta without its state",
+    );
+    const forever = fresh();
+    assert.equal((await addMessage(forever.keys, -1, "m1")).taken, false, "never expires");
+    const b = fresh();
+    assert.equal((await set(b.keys, b.ttl, "prefs", "1")).taken, false, "set");
+    const c = fresh();
+    assert.equal((await modify(c.keys, c.ttl, "prefs", undefined, "1")).taken, false, "modify");
+  });
+
+  it("declines meta without the liveness value, a conversation that never expires", async () => {
     await noneTaken(async () => {
       const b = await conversation();
       await raw.hDel(b.keys.meta, "k"); // as a conversation written by an earlier version

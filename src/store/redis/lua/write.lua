@@ -33,8 +33,8 @@ end
 -- The history's meta entries (its mode and size).
 local F_HIST, S_HIST = 'f:' .. MESSAGES, 's:' .. MESSAGES
 
--- The straight-line writes of the common cases (add_message_fast, set_scalar_fast) are taken
--- when they apply. test/redis/fast-paths.test.ts runs each operation with them and, on the same
+-- The straight-line writes of the common cases (add_message_fast and, for a conversation's
+-- first message, add_message_new; set_scalar_fast) are taken when they apply. test/redis/fast-paths.test.ts runs each operation with them and, on the same
 -- state at the same server time, without them (it sets this to false), and compares.
 local FAST_PATHS = true
 
@@ -628,6 +628,41 @@ local function fast_commit(ttl0, dl, pd, md, rg, dl2, reg, history, index, ...)
   end
 end
 
+-- addMessage on a conversation that does not exist (meta's reply `m` all nil, and no meta hash),
+-- with a finite default TTL, in straight-line code: the general path's decisions and commands
+-- for that state, but one. The general path deletes the history's key before the RPUSH (a stale
+-- key: left by eviction, or written outside convmem); here the RPUSH says whether there was
+-- one, and only then is it replaced: LTRIM keeps the new message alone (a stale list), or the
+-- key is deleted and pushed again (a value of another kind). Declines, having written nothing,
+-- a redelivery (a stale id index holding the id) and every other state.
+local function add_message_new(m, key, id, head, tail, max)
+  if m[2] or m[3] or m[4] or m[5] or DEFAULT_TTL == -1 or (max and max < 1) then return nil end
+  if redis.call('EXISTS', META) == 1 then return nil end
+  if redis.call('HSETNX', MIDS, id, HELD) == 0 then return nil end
+  local raw = head .. string.format('%d', NOW) .. tail
+  local n = redis.pcall('RPUSH', key, raw)
+  if type(n) ~= 'number' then
+    redis.call('DEL', key)
+    redis.call('RPUSH', key, raw)
+  elseif n > 1 then
+    redis.call('LTRIM', key, -1, -1)
+  end
+  local span = DEFAULT_TTL * 1000
+  local xd2 = int(NOW + span - 1)
+  local pd2 = NOW + 2 * span
+  redis.call('PEXPIREAT', key, xd2)
+  register()
+  local k = '1' .. live_name(MESSAGES)
+  redis.call('SET', live_key(), k, 'PXAT', xd2)
+  redis.call('HSET', META, 'c', struct.pack(STATE, NONE, NOW + span, pd2, pd2, NOW, NOW),
+    F_HIST, 'c', S_HIST, int(#raw), 'k', k, 'p', '0')
+  local need = int(pd2)
+  redis.call('PEXPIREAT', META, need)
+  redis.call('PEXPIREAT', MIDS, need)
+  redis.call('PEXPIREAT', ops_key(), need)
+  return { 1, NOW }
+end
+
 -- addMessage in the common case, in straight-line code: a live conversation (with a finite TTL)
 -- whose history is a non-empty list, whose lazily renewed deadline `pd` is not due, and whose
 -- registration `rg` is not due or, with no finite pin (meta `p` '0'), is one ZADD; and a new id. For that state, prepare and commit write nothing but what is
@@ -641,7 +676,8 @@ local function add_message_fast(key, id, head, tail, max)
   local m = read_meta(MESSAGES)
   if not FAST_PATHS then return nil, m end
   local c, size = m[1], tonumber(m[3]) or 0
-  if not c or m[2] ~= 'c' or size == 0 or not m[4] then return nil, m end
+  if not c then return add_message_new(m, key, id, head, tail, max), m end
+  if m[2] ~= 'c' or size == 0 or not m[4] then return nil, m end
   local ttl0, dl, pd, md, rg, dl2, reg = fast_state(c, m[5])
   if not ttl0 then return nil, m end
   -- A redelivery (the id is held): nothing written; add_message answers it.
