@@ -6,6 +6,7 @@
 // times, and Redis CPU (INFO cpu) and this process's CPU (process.cpuUsage) are summed per
 // build: differences of a few percent that this VM's speed swings hide in turns/s.
 // Usage: node bench/compare-builds.mjs <dist dir> <dist dir>…   e.g. a worktree's dist and ./dist
+// COMPARE_RING=50000 sets the ring (default 5,000; 50,000 makes every turn a conversation's first).
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createClient } from "redis";
@@ -14,6 +15,7 @@ import { redisCpuSeconds } from "./harness.mjs";
 import { convmemTurn } from "./turn.mjs";
 
 const dists = process.argv.slice(2);
+const RING = Number(process.env.COMPARE_RING ?? 5000);
 const server = await startRedisServer();
 const admin = createClient({ url: server.url });
 await admin.connect();
@@ -32,7 +34,7 @@ async function run(k, turns) {
     Array.from({ length: 100 }, async () => {
       while (next < end) {
         const i = next++;
-        await turnOf[k](`c${i % 5000}`, `t${i}`);
+        await turnOf[k](`c${i % RING}`, `t${i}`);
       }
     }),
   );
