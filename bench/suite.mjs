@@ -127,6 +127,12 @@ for (const r of results.turn ?? []) {
     target: `>= ${r.target}`,
     met: r.met,
   });
+  summary.push({
+    measurement: `the same, each conversation's first turn`,
+    result: r.first_turns.ratio,
+    target: "-",
+    met: "-",
+  });
 }
 for (const r of results.ops ?? []) {
   summary.push({

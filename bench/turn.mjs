@@ -12,7 +12,12 @@
 // of the conversation so it expires as a unit), GET, LRANGE -5 -1, and GET + a compare-and-set
 // script for the stats. Both: 6 round trips per turn. convmem runs twice: as Redis 7 Functions
 // (the default) and as EVAL/EVALSHA scripts (its fallback where FUNCTION LOAD is refused; here a
-// user without +fcall +function|load). Standalone: `node bench/turn.mjs` (needs a built dist/
+// user without +fcall +function|load).
+// Each concurrency is measured twice: first on conversations that have had no turn yet (the
+// rounds are over before the first lap of the ring is, so every measured turn is a
+// conversation's first, whose first addMessage creates it), then, after the rest of that lap
+// has run untimed, on conversations having their next turn a lap later — seconds apart, the
+// shape of real traffic — which is the headline figure. Standalone: `node bench/turn.mjs` (needs a built dist/
 // and redis-server on PATH); in the suite: `--only turn`.
 import { createClient } from "redis";
 import { createMemoryManager } from "../dist/index.js";
@@ -96,13 +101,33 @@ export function convmemTurn(manager) {
   };
 }
 
-/** `turn(conv, msgId)` on the next conversation of a ring of `ring`, a fresh message id each turn. */
+/**
+ * `turn(conv, msgId)` on the next conversation of a ring of `ring`, a fresh message id each turn.
+ * Its `finishLap(concurrency)` runs, untimed, the turns left in the current lap (a whole lap when
+ * none has run), `concurrency` at a time, so every conversation has had its turn.
+ */
 function onRing(name, ring, turn) {
   let n = 0;
-  return () => {
+  const next = () => {
     const i = n++;
     return turn(`${name}-${i % ring}`, `t${i}`);
   };
+  next.finishLap = async (concurrency) => {
+    const end = Math.max(ring, Math.ceil(n / ring) * ring);
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (n < end) await next();
+      }),
+    );
+  };
+  return next;
+}
+
+/** Runs `measure(impls)` on conversations' first turns, finishes the lap, then measures again. */
+async function coldThenWarm(impls, concurrency, measure) {
+  const cold = await measure(impls);
+  for (const turn of Object.values(impls)) await turn.finishLap(concurrency);
+  return { cold, warm: await measure(impls) };
 }
 
 export async function runTurn({ url, admin, log }) {
@@ -134,27 +159,35 @@ export async function runTurn({ url, admin, log }) {
   const mineScripts = convmemTurn(scripts);
   const out = [];
   try {
-    const one = await compareInterleaved({
-      convmem: onRing("c1", 1000, mine),
-      convmem_scripts: onRing("s1", 1000, mineScripts),
-      hand_written: onRing("h1", 1000, hand),
-    });
-    const many = await compareThroughput(
-      admin,
+    const one = await coldThenWarm(
+      {
+        convmem: onRing("c1", 1000, mine),
+        convmem_scripts: onRing("s1", 1000, mineScripts),
+        hand_written: onRing("h1", 1000, hand),
+      },
+      1,
+      (impls) => compareInterleaved(impls),
+    );
+    const many = await coldThenWarm(
       {
         convmem: onRing("c200", 50_000, mine),
         convmem_scripts: onRing("s200", 50_000, mineScripts),
         hand_written: onRing("h200", 50_000, hand),
       },
-      { concurrency: 200 },
+      200,
+      (impls) => compareThroughput(admin, impls, { concurrency: 200 }),
     );
-    for (const [concurrency, r, target] of [
+    for (const [concurrency, both, target] of [
       [1, one, 0.9],
       [200, many, 0.8],
     ]) {
-      const vs = (name) => +(r[name].opsPerSec / r.hand_written.opsPerSec).toFixed(2);
+      const vsOf = (r, name) => +(r[name].opsPerSec / r.hand_written.opsPerSec).toFixed(2);
+      const roundsOf = (r) => r.convmem.rounds.map((x, k) => +(x / r.hand_written.rounds[k]).toFixed(2));
+      const r = both.warm;
+      const c = both.cold;
+      const vs = (name) => vsOf(r, name);
       const ratio = vs("convmem");
-      const roundRatios = r.convmem.rounds.map((x, k) => +(x / r.hand_written.rounds[k]).toFixed(2));
+      const roundRatios = roundsOf(r);
       out.push({
         concurrency,
         ring: concurrency === 1 ? 1000 : 50_000,
@@ -173,13 +206,32 @@ export async function runTurn({ url, admin, log }) {
         round_trips_per_turn: { convmem: 6, hand_written: 6 },
         target,
         met: ratio >= target,
+        first_turns: {
+          convmem_turns_s: c.convmem.opsPerSec,
+          convmem_scripts_turns_s: c.convmem_scripts.opsPerSec,
+          hand_written_turns_s: c.hand_written.opsPerSec,
+          ratio: vsOf(c, "convmem"),
+          scripts_ratio: vsOf(c, "convmem_scripts"),
+          round_ratios: roundsOf(c),
+          convmem_node_cpu_us: c.convmem.nodeCpuUsPerOp,
+          hand_written_node_cpu_us: c.hand_written.nodeCpuUsPerOp,
+          convmem_redis_cpu_us: c.convmem.redisCpuUsPerOp,
+          hand_written_redis_cpu_us: c.hand_written.redisCpuUsPerOp,
+        },
       });
       const cpu =
         concurrency === 1
           ? ""
           : `; node CPU ${r.convmem.nodeCpuUsPerOp} (scripts ${r.convmem_scripts.nodeCpuUsPerOp}) vs ${r.hand_written.nodeCpuUsPerOp} µs/turn, Redis CPU ${r.convmem.redisCpuUsPerOp} (scripts ${r.convmem_scripts.redisCpuUsPerOp}) vs ${r.hand_written.redisCpuUsPerOp} µs/turn`;
+      const coldCpu =
+        concurrency === 1
+          ? ""
+          : `; Redis CPU ${c.convmem.redisCpuUsPerOp} vs ${c.hand_written.redisCpuUsPerOp} µs/turn`;
       log(
-        `  ${concurrency} in flight: convmem ${r.convmem.opsPerSec} (scripts ${r.convmem_scripts.opsPerSec}) vs hand-written ${r.hand_written.opsPerSec} turns/s -> ${ratio} (scripts ${vs("convmem_scripts")}; rounds ${roundRatios.join(", ")})${cpu}`,
+        `  ${concurrency} in flight, first turns: convmem ${c.convmem.opsPerSec} (scripts ${c.convmem_scripts.opsPerSec}) vs hand-written ${c.hand_written.opsPerSec} turns/s -> ${vsOf(c, "convmem")} (scripts ${vsOf(c, "convmem_scripts")}; rounds ${roundsOf(c).join(", ")})${coldCpu}`,
+      );
+      log(
+        `  ${concurrency} in flight, a lap later: convmem ${r.convmem.opsPerSec} (scripts ${r.convmem_scripts.opsPerSec}) vs hand-written ${r.hand_written.opsPerSec} turns/s -> ${ratio} (scripts ${vs("convmem_scripts")}; rounds ${roundRatios.join(", ")})${cpu}`,
       );
     }
   } finally {
